@@ -1,0 +1,32 @@
+//! # wallet-core
+//!
+//! Everything cryptographic and every data format of the wallet and the provider,
+//! in one place, for native targets and `wasm32-unknown-unknown` alike:
+//!
+//! - [`keys`]: Ed25519, P-256 (ECDSA, ECDH), X25519 and RSA keys; private keys are
+//!   zeroized on drop and never `Debug`-printed.
+//! - [`jwk`]: JSON Web Keys (RFC 7517) and thumbprints (RFC 7638).
+//! - [`did`]: `did:key` and `did:jwk`, DID documents, DID URL dereferencing.
+//! - [`jws`]: JWS compact serialization (RFC 7515) with strict, allow-listed verification.
+//! - [`jwe`]: JWE compact serialization (RFC 7516) to public keys and with direct keys.
+//! - [`jcs`]: JSON Canonicalization Scheme (RFC 8785).
+//! - [`credential_api`]: the Credential API message envelope and its NaCl-box session
+//!   encryption (`x25519-xsalsa20-poly1305`).
+//! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
+//! - [`random`]: the injectable source of randomness every operation that needs
+//!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
+//!
+//! The crate has no web-sys and no target-specific code: time and randomness are
+//! passed in by the caller, so the same code runs natively, in the browser and in
+//! deterministic tests.
+
+pub mod credential_api;
+pub mod did;
+pub mod encoding;
+pub mod jcs;
+pub mod jwe;
+pub mod jwk;
+pub mod jws;
+pub mod keys;
+pub mod random;
+pub mod store;
