@@ -262,9 +262,10 @@ impl Jwk {
     /// invalid key material.
     pub fn to_public_key(&self) -> Result<PublicKey, JwkError> {
         Ok(match self.key_type()? {
-            KeyType::Ed25519 => {
-                PublicKey::Ed25519(Ed25519PublicKey::from_bytes(&decode(self.x.as_ref(), "x")?)?)
-            }
+            KeyType::Ed25519 => PublicKey::Ed25519(Ed25519PublicKey::from_bytes(&decode(
+                self.x.as_ref(),
+                "x",
+            )?)?),
             KeyType::X25519 => {
                 PublicKey::X25519(X25519PublicKey::from_bytes(&decode(self.x.as_ref(), "x")?)?)
             }

@@ -66,7 +66,11 @@ impl<'a, R: SecureRandom + ?Sized> Rng06<'a, R> {
 
     /// `Err` when any request for randomness failed since construction.
     pub(crate) fn check(&self) -> Result<(), RandomError> {
-        if self.failed { Err(RandomError) } else { Ok(()) }
+        if self.failed {
+            Err(RandomError)
+        } else {
+            Ok(())
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use wallet_core::encoding::{b64u_encode, hex_decode};
 use wallet_core::jwk::{Jwk, JwkError};
 use wallet_core::keys::{
     Ed25519PrivateKey, Ed25519PublicKey, KeyError, KeyType, P256PrivateKey, P256PublicKey,
-    PrivateKey, PublicKey, RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
+    PrivateKey, RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use wallet_core::random::RandomError;
 
@@ -36,10 +36,18 @@ fn rfc8032_ed25519_vectors_sign_and_verify() {
     for case in cases {
         let sk = Ed25519PrivateKey::from_seed(&hex(case["secret_key"].as_str().unwrap())).unwrap();
         let pk = sk.public_key();
-        assert_eq!(pk.to_bytes().to_vec(), hex(case["public_key"].as_str().unwrap()));
+        assert_eq!(
+            pk.to_bytes().to_vec(),
+            hex(case["public_key"].as_str().unwrap())
+        );
         let msg = hex(case["message"].as_str().unwrap());
         let sig = sk.sign(&msg);
-        assert_eq!(sig.to_vec(), hex(case["signature"].as_str().unwrap()), "{}", case["name"]);
+        assert_eq!(
+            sig.to_vec(),
+            hex(case["signature"].as_str().unwrap()),
+            "{}",
+            case["name"]
+        );
         pk.verify(&msg, &sig).unwrap();
         let mut bad = sig;
         bad[0] ^= 1;
@@ -65,7 +73,10 @@ fn ed25519_rejects_non_canonical_s() {
         carry = v >> 8;
     }
     assert_eq!(carry, 0, "S + L fits in 256 bits for this vector");
-    assert_eq!(sk.public_key().verify(b"", &forged), Err(KeyError::BadSignature));
+    assert_eq!(
+        sk.public_key().verify(b"", &forged),
+        Err(KeyError::BadSignature)
+    );
 }
 
 #[test]
@@ -88,8 +99,14 @@ fn rfc7748_x25519_vector() {
     let v: Value = serde_json::from_str(RFC7748).unwrap();
     let a = X25519PrivateKey::from_bytes(&hex(v["alice_private"].as_str().unwrap())).unwrap();
     let b = X25519PrivateKey::from_bytes(&hex(v["bob_private"].as_str().unwrap())).unwrap();
-    assert_eq!(a.public_key().to_bytes().to_vec(), hex(v["alice_public"].as_str().unwrap()));
-    assert_eq!(b.public_key().to_bytes().to_vec(), hex(v["bob_public"].as_str().unwrap()));
+    assert_eq!(
+        a.public_key().to_bytes().to_vec(),
+        hex(v["alice_public"].as_str().unwrap())
+    );
+    assert_eq!(
+        b.public_key().to_bytes().to_vec(),
+        hex(v["bob_public"].as_str().unwrap())
+    );
     let k1 = a.agree(&b.public_key()).unwrap();
     let k2 = b.agree(&a.public_key()).unwrap();
     assert_eq!(k1.to_vec(), hex(v["shared"].as_str().unwrap()));
@@ -129,7 +146,10 @@ fn p256_sign_verify_and_ecdh() {
     let b = P256PrivateKey::generate(&mut rng).unwrap();
     let sig = a.sign_es256(b"hello");
     a.public_key().verify_es256(b"hello", &sig).unwrap();
-    assert_eq!(a.public_key().verify_es256(b"hellO", &sig), Err(KeyError::BadSignature));
+    assert_eq!(
+        a.public_key().verify_es256(b"hellO", &sig),
+        Err(KeyError::BadSignature)
+    );
     assert_eq!(*a.agree(&b.public_key()), *b.agree(&a.public_key()));
     // Compressed and uncompressed encodings name the same key.
     let (x, y) = a.public_key().coordinates();
@@ -143,7 +163,10 @@ fn p256_rejects_zero_signature_components() {
     // CVE-2022-21449 ("psychic signatures"): r = s = 0 must never verify.
     let key = P256PrivateKey::generate(&mut SeededRandom::new(b"z")).unwrap();
     let pk = key.public_key();
-    assert_eq!(pk.verify_es256(b"m", &[0u8; 64]), Err(KeyError::BadSignature));
+    assert_eq!(
+        pk.verify_es256(b"m", &[0u8; 64]),
+        Err(KeyError::BadSignature)
+    );
     let sig = key.sign_es256(b"m");
     let mut r_zero = sig;
     r_zero[..32].fill(0);
@@ -152,7 +175,10 @@ fn p256_rejects_zero_signature_components() {
     s_zero[32..].fill(0);
     assert_eq!(pk.verify_es256(b"m", &s_zero), Err(KeyError::BadSignature));
     // A DER-encoded or truncated signature is not the JOSE r||s form.
-    assert_eq!(pk.verify_es256(b"m", &sig[..63]), Err(KeyError::BadSignature));
+    assert_eq!(
+        pk.verify_es256(b"m", &sig[..63]),
+        Err(KeyError::BadSignature)
+    );
 }
 
 #[test]
@@ -160,32 +186,54 @@ fn p256_rejects_points_off_the_curve() {
     let key = P256PrivateKey::generate(&mut SeededRandom::new(b"c")).unwrap();
     let (x, mut y) = key.public_key().coordinates();
     y[31] ^= 1;
-    assert_eq!(P256PublicKey::from_coordinates(&x, &y), Err(KeyError::Invalid(KeyType::P256)));
+    assert_eq!(
+        P256PublicKey::from_coordinates(&x, &y),
+        Err(KeyError::Invalid(KeyType::P256))
+    );
     assert_eq!(
         P256PublicKey::from_coordinates(&x[..31], &y),
         Err(KeyError::Invalid(KeyType::P256))
     );
-    assert_eq!(P256PrivateKey::from_bytes(&[0u8; 32]).err(), Some(KeyError::Invalid(KeyType::P256)));
+    assert_eq!(
+        P256PrivateKey::from_bytes(&[0u8; 32]).err(),
+        Some(KeyError::Invalid(KeyType::P256))
+    );
     // The group order n itself is out of range.
     let n = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-    assert_eq!(P256PrivateKey::from_bytes(&n).err(), Some(KeyError::Invalid(KeyType::P256)));
+    assert_eq!(
+        P256PrivateKey::from_bytes(&n).err(),
+        Some(KeyError::Invalid(KeyType::P256))
+    );
 }
 
 #[test]
 fn rsa_oaep_round_trip_with_fixed_key() {
     let jwk = Jwk::from_json(RSA_2048_JWK).unwrap();
-    let PrivateKey::Rsa(sk) = jwk.to_private_key().unwrap() else { panic!("not RSA") };
+    let PrivateKey::Rsa(sk) = jwk.to_private_key().unwrap() else {
+        panic!("not RSA")
+    };
     let pk = sk.public_key();
     assert_eq!(pk.bits(), 2048);
     let mut rng = SeededRandom::new(b"oaep");
-    let ct = pk.encrypt_oaep_sha256(&mut rng, b"secret data key").unwrap();
+    let ct = pk
+        .encrypt_oaep_sha256(&mut rng, b"secret data key")
+        .unwrap();
     assert_eq!(ct.len(), 256);
-    assert_eq!(sk.decrypt_oaep_sha256(&ct).unwrap().as_slice(), b"secret data key");
+    assert_eq!(
+        sk.decrypt_oaep_sha256(&ct).unwrap().as_slice(),
+        b"secret data key"
+    );
     let mut tampered = ct.clone();
     tampered[10] ^= 0x40;
-    assert_eq!(sk.decrypt_oaep_sha256(&tampered).err(), Some(KeyError::Decrypt));
+    assert_eq!(
+        sk.decrypt_oaep_sha256(&tampered).err(),
+        Some(KeyError::Decrypt)
+    );
     // OAEP-SHA256 on 2048 bits carries at most 256 - 2*32 - 2 = 190 bytes.
-    assert_eq!(pk.encrypt_oaep_sha256(&mut rng, &[0u8; 191]).err(), Some(KeyError::Encrypt));
+    assert_eq!(
+        pk.encrypt_oaep_sha256(&mut rng, &[0u8; 191]).err(),
+        Some(KeyError::Encrypt)
+    );
     assert_eq!(
         pk.encrypt_oaep_sha256(&mut FailingRandom, b"x").err(),
         Some(KeyError::Random(RandomError))
@@ -197,9 +245,15 @@ fn rsa_size_limits() {
     let jwk = Jwk::from_json(RSA_2048_JWK).unwrap();
     let n = wallet_core::encoding::b64u_decode(jwk.n.as_deref().unwrap()).unwrap();
     // Drop the top byte: a 2040-bit modulus is below the RFC 7518 minimum.
-    assert_eq!(RsaPublicKey::from_components(&n[1..], &[1, 0, 1]), Err(KeyError::RsaSize(2040)));
+    assert_eq!(
+        RsaPublicKey::from_components(&n[1..], &[1, 0, 1]),
+        Err(KeyError::RsaSize(2040))
+    );
     let huge = vec![0xffu8; 513];
-    assert_eq!(RsaPublicKey::from_components(&huge, &[1, 0, 1]), Err(KeyError::RsaSize(4104)));
+    assert_eq!(
+        RsaPublicKey::from_components(&huge, &[1, 0, 1]),
+        Err(KeyError::RsaSize(4104))
+    );
     assert_eq!(
         RsaPrivateKey::generate(&mut SeededRandom::new(b"r"), 1024).err(),
         Some(KeyError::RsaSize(1024))
@@ -214,7 +268,12 @@ fn jwk_round_trips_for_every_key_type() {
         PrivateKey::generate(KeyType::P256, &mut rng).unwrap(),
         PrivateKey::generate(KeyType::X25519, &mut rng).unwrap(),
     ];
-    keys.push(Jwk::from_json(RSA_2048_JWK).unwrap().to_private_key().unwrap());
+    keys.push(
+        Jwk::from_json(RSA_2048_JWK)
+            .unwrap()
+            .to_private_key()
+            .unwrap(),
+    );
     for key in keys {
         let private = Jwk::from_private_key(&key).unwrap();
         assert!(private.is_private());
@@ -226,7 +285,9 @@ fn jwk_round_trips_for_every_key_type() {
         assert_eq!(public.to_public_key().unwrap(), key.public_key());
         assert_eq!(public.thumbprint().unwrap(), private.thumbprint().unwrap());
         assert_eq!(
-            Jwk::from_public_key(&key.public_key()).to_public_key().unwrap(),
+            Jwk::from_public_key(&key.public_key())
+                .to_public_key()
+                .unwrap(),
             key.public_key()
         );
         assert_eq!(public.to_private_key().err(), Some(JwkError::NotPrivate));
@@ -241,7 +302,9 @@ fn jwk_debug_never_prints_private_material() {
     let printed = format!("{jwk:?} {key:?}");
     assert!(!printed.contains(&d), "{printed}");
     assert!(printed.contains("[redacted]"));
-    let PrivateKey::Ed25519(ed) = &key else { panic!() };
+    let PrivateKey::Ed25519(ed) = &key else {
+        panic!()
+    };
     assert!(!format!("{ed:?}").contains(&d));
     assert!(!format!("{:?}", ed.to_x25519()).contains(&b64u_encode(*ed.to_x25519().to_bytes())));
 }
@@ -251,29 +314,51 @@ fn jwk_private_key_must_match_public_members() {
     let mut rng = SeededRandom::new(b"mm");
     let a = Jwk::from_private_key(&PrivateKey::generate(KeyType::P256, &mut rng).unwrap()).unwrap();
     let b = Jwk::from_private_key(&PrivateKey::generate(KeyType::P256, &mut rng).unwrap()).unwrap();
-    let spliced = Jwk { d: b.d.clone(), ..a };
-    assert_eq!(spliced.to_private_key().err(), Some(JwkError::Key(KeyError::Mismatch)));
+    let spliced = Jwk {
+        d: b.d.clone(),
+        ..a
+    };
+    assert_eq!(
+        spliced.to_private_key().err(),
+        Some(JwkError::Key(KeyError::Mismatch))
+    );
 }
 
 #[test]
 fn jwk_rejections_are_specific() {
     let unsupported = Jwk::from_json(r#"{"kty":"EC","crv":"P-384","x":"AA","y":"AA"}"#).unwrap();
-    assert!(matches!(unsupported.to_public_key(), Err(JwkError::Unsupported { .. })));
+    assert!(matches!(
+        unsupported.to_public_key(),
+        Err(JwkError::Unsupported { .. })
+    ));
     let oct = Jwk::from_json(r#"{"kty":"oct","k":"AAAA"}"#).unwrap();
-    assert!(matches!(oct.to_public_key(), Err(JwkError::Unsupported { .. })));
+    assert!(matches!(
+        oct.to_public_key(),
+        Err(JwkError::Unsupported { .. })
+    ));
     let missing = Jwk::from_json(r#"{"kty":"OKP","crv":"Ed25519"}"#).unwrap();
     assert_eq!(missing.to_public_key(), Err(JwkError::MissingMember("x")));
     let padded = Jwk::from_json(r#"{"kty":"OKP","crv":"X25519","x":"AAAA="}"#).unwrap();
     assert_eq!(padded.to_public_key(), Err(JwkError::BadEncoding("x")));
     let short = Jwk::from_json(r#"{"kty":"OKP","crv":"X25519","x":"AAAA"}"#).unwrap();
-    assert_eq!(short.to_public_key(), Err(JwkError::Key(KeyError::Invalid(KeyType::X25519))));
+    assert_eq!(
+        short.to_public_key(),
+        Err(JwkError::Key(KeyError::Invalid(KeyType::X25519)))
+    );
     assert!(matches!(Jwk::from_json("[]"), Err(JwkError::Malformed(_))));
-    assert!(matches!(Jwk::from_json(r#"{"kty":1}"#), Err(JwkError::Malformed(_))));
+    assert!(matches!(
+        Jwk::from_json(r#"{"kty":1}"#),
+        Err(JwkError::Malformed(_))
+    ));
     let big = format!(r#"{{"kty":"OKP","pad":"{}"}}"#, "a".repeat(17 * 1024));
     assert!(matches!(Jwk::from_json(&big), Err(JwkError::Malformed(_))));
     assert!(matches!(
-        Jwk { kty: "OKP".into(), crv: Some("X25519\",\"kty\":\"x".into()), ..Jwk::default() }
-            .thumbprint(),
+        Jwk {
+            kty: "OKP".into(),
+            crv: Some("X25519\",\"kty\":\"x".into()),
+            ..Jwk::default()
+        }
+        .thumbprint(),
         Err(JwkError::Unsupported { .. })
     ));
 }
@@ -282,7 +367,9 @@ fn jwk_rejections_are_specific() {
 fn generation_surfaces_random_failures() {
     for t in [KeyType::Ed25519, KeyType::P256, KeyType::X25519] {
         assert_eq!(
-            PrivateKey::generate(t, &mut FailingRandom).err().map(|e| e.to_string()),
+            PrivateKey::generate(t, &mut FailingRandom)
+                .err()
+                .map(|e| e.to_string()),
             Some(KeyError::Random(RandomError).to_string())
         );
     }

@@ -13,7 +13,11 @@ pub struct Ed25519PublicKey(VerifyingKey);
 
 impl core::fmt::Debug for Ed25519PublicKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Ed25519PublicKey({})", crate::encoding::b64u_encode(self.to_bytes()))
+        write!(
+            f,
+            "Ed25519PublicKey({})",
+            crate::encoding::b64u_encode(self.to_bytes())
+        )
     }
 }
 
@@ -23,7 +27,9 @@ impl Ed25519PublicKey {
     /// # Errors
     /// [`KeyError::Invalid`] for a wrong length, a non-point or a small-order point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        let arr: &[u8; 32] = bytes.try_into().map_err(|_| KeyError::Invalid(KeyType::Ed25519))?;
+        let arr: &[u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyError::Invalid(KeyType::Ed25519))?;
         let key = VerifyingKey::from_bytes(arr).map_err(|_| KeyError::Invalid(KeyType::Ed25519))?;
         if key.is_weak() {
             return Err(KeyError::Invalid(KeyType::Ed25519));
@@ -83,7 +89,9 @@ impl Ed25519PrivateKey {
     /// # Errors
     /// [`KeyError::Invalid`] for a wrong length.
     pub fn from_seed(seed: &[u8]) -> Result<Self, KeyError> {
-        let arr: &[u8; 32] = seed.try_into().map_err(|_| KeyError::Invalid(KeyType::Ed25519))?;
+        let arr: &[u8; 32] = seed
+            .try_into()
+            .map_err(|_| KeyError::Invalid(KeyType::Ed25519))?;
         Ok(Self(SigningKey::from_bytes(arr)))
     }
 

@@ -4,9 +4,9 @@
 //! RUSTSEC-2023-0071). They are used only wallet-side, for the user's own key, where
 //! there is no remote timing oracle; the server only encrypts and verifies.
 
+use rsa::sha2::{Digest as _, Sha256};
 use rsa::traits::{PrivateKeyParts as _, PublicKeyParts as _};
 use rsa::{BigUint, Oaep, Pkcs1v15Sign};
-use rsa::sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use super::{KeyError, KeyType};
@@ -28,7 +28,7 @@ impl core::fmt::Debug for RsaPublicKey {
 }
 
 fn check_bits(n: &BigUint) -> Result<(), KeyError> {
-    let bits = usize::try_from(n.bits()).unwrap_or(usize::MAX);
+    let bits = n.bits();
     if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
         return Err(KeyError::RsaSize(bits));
     }
@@ -53,7 +53,7 @@ impl RsaPublicKey {
     /// The modulus size in bits.
     #[must_use]
     pub fn bits(&self) -> usize {
-        usize::try_from(self.0.n().bits()).unwrap_or(usize::MAX)
+        self.0.n().bits()
     }
 
     /// Big-endian modulus.
@@ -104,7 +104,11 @@ pub struct RsaPrivateKey(rsa::RsaPrivateKey);
 
 impl core::fmt::Debug for RsaPrivateKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "RsaPrivateKey({} bits, [redacted])", self.public_key().bits())
+        write!(
+            f,
+            "RsaPrivateKey({} bits, [redacted])",
+            self.public_key().bits()
+        )
     }
 }
 
@@ -131,7 +135,8 @@ impl RsaPrivateKey {
             return Err(KeyError::RsaSize(bits));
         }
         let mut rng = Rng06::new(rng);
-        let key = rsa::RsaPrivateKey::new(&mut rng, bits).map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
+        let key =
+            rsa::RsaPrivateKey::new(&mut rng, bits).map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
         rng.check()?;
         Ok(Self(key))
     }
@@ -140,7 +145,13 @@ impl RsaPrivateKey {
     ///
     /// # Errors
     /// [`KeyError::RsaSize`], [`KeyError::Invalid`] for inconsistent parameters.
-    pub fn from_components(n: &[u8], e: &[u8], d: &[u8], p: &[u8], q: &[u8]) -> Result<Self, KeyError> {
+    pub fn from_components(
+        n: &[u8],
+        e: &[u8],
+        d: &[u8],
+        p: &[u8],
+        q: &[u8],
+    ) -> Result<Self, KeyError> {
         let n = BigUint::from_bytes_be(n);
         check_bits(&n)?;
         let mut key = rsa::RsaPrivateKey::from_components(
@@ -150,8 +161,10 @@ impl RsaPrivateKey {
             vec![BigUint::from_bytes_be(p), BigUint::from_bytes_be(q)],
         )
         .map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
-        key.validate().map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
-        key.precompute().map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
+        key.validate()
+            .map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
+        key.precompute()
+            .map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
         Ok(Self(key))
     }
 
@@ -171,7 +184,8 @@ impl RsaPrivateKey {
             return Err(KeyError::Invalid(KeyType::Rsa));
         };
         let mut key = self.0.clone();
-        key.precompute().map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
+        key.precompute()
+            .map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
         let (Some(dp), Some(dq), Some(qi)) = (key.dp(), key.dq(), key.crt_coefficient()) else {
             return Err(KeyError::Invalid(KeyType::Rsa));
         };

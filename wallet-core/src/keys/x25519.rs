@@ -12,7 +12,11 @@ pub struct X25519PublicKey([u8; 32]);
 
 impl core::fmt::Debug for X25519PublicKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "X25519PublicKey({})", crate::encoding::b64u_encode(self.0))
+        write!(
+            f,
+            "X25519PublicKey({})",
+            crate::encoding::b64u_encode(self.0)
+        )
     }
 }
 
@@ -23,7 +27,9 @@ impl X25519PublicKey {
     /// # Errors
     /// [`KeyError::Invalid`] for a wrong length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        let arr: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Invalid(KeyType::X25519))?;
+        let arr: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| KeyError::Invalid(KeyType::X25519))?;
         Ok(Self(arr))
     }
 
@@ -70,7 +76,9 @@ impl X25519PrivateKey {
     /// [`KeyError::Invalid`] for a wrong length.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let arr: Zeroizing<[u8; 32]> = Zeroizing::new(
-            bytes.try_into().map_err(|_| KeyError::Invalid(KeyType::X25519))?,
+            bytes
+                .try_into()
+                .map_err(|_| KeyError::Invalid(KeyType::X25519))?,
         );
         Ok(Self::from_array(*arr))
     }
@@ -96,7 +104,9 @@ impl X25519PrivateKey {
     /// # Errors
     /// [`KeyError::NonContributory`] when `peer` is a low-order point (all-zero output).
     pub fn agree(&self, peer: &X25519PublicKey) -> Result<Zeroizing<[u8; 32]>, KeyError> {
-        let shared = self.0.diffie_hellman(&x25519_dalek::PublicKey::from(peer.0));
+        let shared = self
+            .0
+            .diffie_hellman(&x25519_dalek::PublicKey::from(peer.0));
         if !shared.was_contributory() {
             return Err(KeyError::NonContributory);
         }

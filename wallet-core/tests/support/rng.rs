@@ -14,7 +14,11 @@ pub struct SeededRandom {
 impl SeededRandom {
     /// A stream determined entirely by `seed`.
     pub fn new(seed: &[u8]) -> Self {
-        Self { seed: seed.to_vec(), counter: 0, buffer: Vec::new() }
+        Self {
+            seed: seed.to_vec(),
+            counter: 0,
+            buffer: Vec::new(),
+        }
     }
 }
 
