@@ -18,8 +18,8 @@
 mod envelope;
 mod message;
 
-use crypto_box::aead::Aead as _;
 use crypto_box::SalsaBox;
+use crypto_box::aead::Aead as _;
 use zeroize::Zeroizing;
 
 pub use envelope::{EncryptedMessage, RawEncryptedMessage};

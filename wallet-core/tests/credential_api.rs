@@ -13,8 +13,8 @@ use rng::{FailingRandom, SeededRandom};
 use serde_json::{Value, json};
 use wallet_core::credential_api::{
     EncryptedMessage, ErrorContent, MAX_MESSAGE_BYTES, Message, MessageBody, NONCE_LEN,
-    RawEncryptedMessage, SessionError, decrypt, did_of, encrypt, open_challenge,
-    open_with_nonce, seal_challenge, seal_with_nonce,
+    RawEncryptedMessage, SessionError, decrypt, did_of, encrypt, open_challenge, open_with_nonce,
+    seal_challenge, seal_with_nonce,
 };
 use wallet_core::encoding::{hex_decode, hex_encode};
 use wallet_core::keys::{X25519PrivateKey, X25519PublicKey};
@@ -52,7 +52,9 @@ fn party(seed: &[u8]) -> Party {
 
 fn request(rng: &mut SeededRandom) -> Message {
     Message::new(
-        MessageBody::RequestCredential(json!({"challenge": "00ff", "domain": "https://provider.example"})),
+        MessageBody::RequestCredential(
+            json!({"challenge": "00ff", "domain": "https://provider.example"}),
+        ),
         PROVIDER,
         WALLET,
         1_700_000_000_000,
@@ -69,7 +71,13 @@ fn boxed(rng: &mut SeededRandom, p: &Party, w: &Party) -> (Message, EncryptedMes
 }
 
 /// A box of arbitrary plaintext from the provider's key to the wallet's key.
-fn raw_box(plaintext: &[u8], p: &Party, w: &Party, sender_uri: &str, receiver_uri: &str) -> EncryptedMessage {
+fn raw_box(
+    plaintext: &[u8],
+    p: &Party,
+    w: &Party,
+    sender_uri: &str,
+    receiver_uri: &str,
+) -> EncryptedMessage {
     let nonce = [7u8; NONCE_LEN];
     let sealed = seal_with_nonce(plaintext, &nonce, &p.secret, &w.public).unwrap();
     EncryptedMessage::from_raw(&RawEncryptedMessage {
@@ -91,7 +99,10 @@ fn nacl_box_vector_encrypts_exactly() {
     let c = seal_with_nonce(&hexfield(&v, "plaintext"), &nonce_of(&v), &alice, &bob_pk).unwrap();
     assert_eq!(hex_encode(&c), v["ciphertext_with_tag"].as_str().unwrap());
     // The key pairs of the vector are consistent.
-    assert_eq!(alice.public_key().to_bytes().to_vec(), hexfield(&v, "alice_public"));
+    assert_eq!(
+        alice.public_key().to_bytes().to_vec(),
+        hexfield(&v, "alice_public")
+    );
 }
 
 #[test]
@@ -99,8 +110,17 @@ fn nacl_box_vector_decrypts() {
     let v = vector();
     let bob = X25519PrivateKey::from_bytes(&hexfield(&v, "bob_secret")).unwrap();
     let alice_pk = X25519PublicKey::from_bytes(&hexfield(&v, "alice_public")).unwrap();
-    assert_eq!(bob.public_key().to_bytes().to_vec(), hexfield(&v, "bob_public"));
-    let m = open_with_nonce(&hexfield(&v, "ciphertext_with_tag"), &nonce_of(&v), &bob, &alice_pk).unwrap();
+    assert_eq!(
+        bob.public_key().to_bytes().to_vec(),
+        hexfield(&v, "bob_public")
+    );
+    let m = open_with_nonce(
+        &hexfield(&v, "ciphertext_with_tag"),
+        &nonce_of(&v),
+        &bob,
+        &alice_pk,
+    )
+    .unwrap();
     assert_eq!(*m, hexfield(&v, "plaintext"));
 }
 
@@ -133,7 +153,10 @@ fn encrypt_decrypt_round_trip() {
     let got = decrypt(&enc, &w.secret, &p.public, PROVIDER).unwrap();
     assert_eq!(got, msg);
     // The expected party may also be named by a DID URL of it.
-    assert_eq!(decrypt(&enc, &w.secret, &p.public, PROVIDER_KEY).unwrap(), msg);
+    assert_eq!(
+        decrypt(&enc, &w.secret, &p.public, PROVIDER_KEY).unwrap(),
+        msg
+    );
 }
 
 #[test]
@@ -154,12 +177,26 @@ fn reply_threads_and_swaps_parties() {
     let (_, enc) = boxed(&mut rng, &p, &w);
     let req = decrypt(&enc, &w.secret, &p.public, PROVIDER).unwrap();
     let vp = json!({"type": ["VerifiablePresentation"], "holder": "did:key:z6Mkholder"});
-    let sub = Message::reply(MessageBody::SubmitCredential(vp.clone()), &req, 1_700_000_000_500, &mut rng).unwrap();
+    let sub = Message::reply(
+        MessageBody::SubmitCredential(vp.clone()),
+        &req,
+        1_700_000_000_500,
+        &mut rng,
+    )
+    .unwrap();
     assert_eq!(sub.sender, WALLET);
     assert_eq!(sub.receiver, PROVIDER);
     assert_eq!(sub.in_reply_to.as_deref(), Some(req.message_id.as_str()));
     assert_eq!(sub.references, Some(vec![req.message_id.clone()]));
-    let enc = encrypt(&sub, WALLET_KEY, &w.secret, PROVIDER_KEY, &p.public, &mut rng).unwrap();
+    let enc = encrypt(
+        &sub,
+        WALLET_KEY,
+        &w.secret,
+        PROVIDER_KEY,
+        &p.public,
+        &mut rng,
+    )
+    .unwrap();
     let got = decrypt(&enc, &p.secret, &w.public, WALLET).unwrap();
     assert_eq!(got.body, MessageBody::SubmitCredential(vp));
 }
@@ -172,10 +209,17 @@ fn wire_format_is_camel_case_lower_hex() {
     let v: Value = serde_json::from_str(&enc.to_json()).unwrap();
     let obj = v.as_object().unwrap();
     let keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-    assert_eq!(keys, ["ciphertext", "nonce", "receiverKeyUri", "senderKeyUri"]);
+    assert_eq!(
+        keys,
+        ["ciphertext", "nonce", "receiverKeyUri", "senderKeyUri"]
+    );
     for k in ["ciphertext", "nonce"] {
         let s = obj[k].as_str().unwrap();
-        assert!(s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{k}");
+        assert!(
+            s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+            "{k}"
+        );
     }
     assert_eq!(obj["nonce"].as_str().unwrap().len(), 48);
     // serde round trip through the validated type.
@@ -188,7 +232,10 @@ fn wire_format_is_camel_case_lower_hex() {
 fn message_json_shape() {
     let mut rng = SeededRandom::new(b"shape");
     let mut msg = Message::new(
-        MessageBody::Reject(ErrorContent { name: Some("user-declined".into()), message: None }),
+        MessageBody::Reject(ErrorContent {
+            name: Some("user-declined".into()),
+            message: None,
+        }),
         WALLET,
         PROVIDER,
         42,
@@ -224,7 +271,10 @@ fn accepts_0x_prefixed_and_upper_case_hex() {
         nonce: format!("0x{}", hex_encode(enc.nonce())),
     };
     let parsed = EncryptedMessage::from_raw(&raw).unwrap();
-    assert_eq!(decrypt(&parsed, &w.secret, &p.public, PROVIDER).unwrap(), msg);
+    assert_eq!(
+        decrypt(&parsed, &w.secret, &p.public, PROVIDER).unwrap(),
+        msg
+    );
 }
 
 #[test]
@@ -237,7 +287,13 @@ fn challenge_round_trip() {
     assert_eq!(sealed.encrypted_challenge.len(), 2 * (24 + 16));
     let v = serde_json::to_value(&sealed).unwrap();
     assert!(v.get("encryptedChallenge").is_some() && v.get("nonce").is_some());
-    let opened = open_challenge(&sealed.encrypted_challenge, &sealed.nonce, &p.secret, &w.public).unwrap();
+    let opened = open_challenge(
+        &sealed.encrypted_challenge,
+        &sealed.nonce,
+        &p.secret,
+        &w.public,
+    )
+    .unwrap();
     assert_eq!(opened, challenge);
 }
 
@@ -265,7 +321,11 @@ fn tampered_ciphertext_rejected() {
             nonce: hex_encode(enc.nonce()),
         })
         .unwrap();
-        assert_eq!(decrypt(&bad, &w.secret, &p.public, PROVIDER), Err(SessionError::Decrypt), "byte {i}");
+        assert_eq!(
+            decrypt(&bad, &w.secret, &p.public, PROVIDER),
+            Err(SessionError::Decrypt),
+            "byte {i}"
+        );
     }
     // Truncated below the tag length.
     let short = RawEncryptedMessage {
@@ -274,7 +334,10 @@ fn tampered_ciphertext_rejected() {
         ciphertext: "00".repeat(15),
         nonce: hex_encode(enc.nonce()),
     };
-    assert_eq!(EncryptedMessage::from_raw(&short), Err(SessionError::Decrypt));
+    assert_eq!(
+        EncryptedMessage::from_raw(&short),
+        Err(SessionError::Decrypt)
+    );
 }
 
 #[test]
@@ -282,8 +345,14 @@ fn wrong_keys_rejected() {
     let (p, w, m) = (party(b"provider"), party(b"wallet"), party(b"mallory"));
     let mut rng = SeededRandom::new(b"wrongkey");
     let (_, enc) = boxed(&mut rng, &p, &w);
-    assert_eq!(decrypt(&enc, &m.secret, &p.public, PROVIDER), Err(SessionError::Decrypt));
-    assert_eq!(decrypt(&enc, &w.secret, &m.public, PROVIDER), Err(SessionError::Decrypt));
+    assert_eq!(
+        decrypt(&enc, &m.secret, &p.public, PROVIDER),
+        Err(SessionError::Decrypt)
+    );
+    assert_eq!(
+        decrypt(&enc, &w.secret, &m.public, PROVIDER),
+        Err(SessionError::Decrypt)
+    );
 }
 
 #[test]
@@ -300,7 +369,10 @@ fn wrong_nonce_rejected() {
         nonce: hex_encode(nonce),
     })
     .unwrap();
-    assert_eq!(decrypt(&bad, &w.secret, &p.public, PROVIDER), Err(SessionError::Decrypt));
+    assert_eq!(
+        decrypt(&bad, &w.secret, &p.public, PROVIDER),
+        Err(SessionError::Decrypt)
+    );
 }
 
 fn raw_with(ciphertext: &str, nonce: &str) -> RawEncryptedMessage {
@@ -315,20 +387,47 @@ fn raw_with(ciphertext: &str, nonce: &str) -> RawEncryptedMessage {
 #[test]
 fn nonce_wrong_length_rejected() {
     let ct = "00".repeat(40);
-    assert_eq!(EncryptedMessage::from_raw(&raw_with(&ct, &"11".repeat(23))), Err(SessionError::NonceLength(23)));
-    assert_eq!(EncryptedMessage::from_raw(&raw_with(&ct, &"11".repeat(25))), Err(SessionError::NonceLength(25)));
-    assert_eq!(EncryptedMessage::from_raw(&raw_with(&ct, "")), Err(SessionError::NonceLength(0)));
-    assert_eq!(open_challenge(&ct, &"11".repeat(12), &party(b"a").secret, &party(b"b").public), Err(SessionError::NonceLength(12)));
+    assert_eq!(
+        EncryptedMessage::from_raw(&raw_with(&ct, &"11".repeat(23))),
+        Err(SessionError::NonceLength(23))
+    );
+    assert_eq!(
+        EncryptedMessage::from_raw(&raw_with(&ct, &"11".repeat(25))),
+        Err(SessionError::NonceLength(25))
+    );
+    assert_eq!(
+        EncryptedMessage::from_raw(&raw_with(&ct, "")),
+        Err(SessionError::NonceLength(0))
+    );
+    assert_eq!(
+        open_challenge(
+            &ct,
+            &"11".repeat(12),
+            &party(b"a").secret,
+            &party(b"b").public
+        ),
+        Err(SessionError::NonceLength(12))
+    );
 }
 
 #[test]
 fn bad_hex_rejected() {
     let nonce = "11".repeat(24);
     for ct in ["zz", "abc", "0x0g", "00 11", "0X00"] {
-        assert_eq!(EncryptedMessage::from_raw(&raw_with(ct, &nonce)), Err(SessionError::BadHex), "{ct}");
+        assert_eq!(
+            EncryptedMessage::from_raw(&raw_with(ct, &nonce)),
+            Err(SessionError::BadHex),
+            "{ct}"
+        );
     }
-    assert_eq!(EncryptedMessage::from_raw(&raw_with(&"00".repeat(20), "xy")), Err(SessionError::BadHex));
-    assert_eq!(open_challenge("qq", &nonce, &party(b"a").secret, &party(b"b").public), Err(SessionError::BadHex));
+    assert_eq!(
+        EncryptedMessage::from_raw(&raw_with(&"00".repeat(20), "xy")),
+        Err(SessionError::BadHex)
+    );
+    assert_eq!(
+        open_challenge("qq", &nonce, &party(b"a").secret, &party(b"b").public),
+        Err(SessionError::BadHex)
+    );
 }
 
 #[test]
@@ -339,12 +438,25 @@ fn sender_mismatch_rejected() {
     let mut msg = request(&mut rng);
     msg.sender = MALLORY.into();
     let enc = raw_box(&msg.to_json().unwrap(), &p, &w, PROVIDER_KEY, WALLET_KEY);
-    assert_eq!(decrypt(&enc, &w.secret, &p.public, PROVIDER), Err(SessionError::SenderMismatch));
+    assert_eq!(
+        decrypt(&enc, &w.secret, &p.public, PROVIDER),
+        Err(SessionError::SenderMismatch)
+    );
     // Expecting Mallory instead: the key that sealed it is not Mallory's.
-    assert_eq!(decrypt(&enc, &w.secret, &p.public, MALLORY), Err(SessionError::SenderKeyMismatch));
+    assert_eq!(
+        decrypt(&enc, &w.secret, &p.public, MALLORY),
+        Err(SessionError::SenderKeyMismatch)
+    );
     // encrypt() refuses to produce such a message in the first place.
     assert_eq!(
-        encrypt(&msg, PROVIDER_KEY, &p.secret, WALLET_KEY, &w.public, &mut rng),
+        encrypt(
+            &msg,
+            PROVIDER_KEY,
+            &p.secret,
+            WALLET_KEY,
+            &w.public,
+            &mut rng
+        ),
         Err(SessionError::SenderKeyMismatch)
     );
 }
@@ -356,9 +468,19 @@ fn receiver_mismatch_rejected() {
     let mut msg = request(&mut rng);
     msg.receiver = MALLORY.into();
     let enc = raw_box(&msg.to_json().unwrap(), &p, &w, PROVIDER_KEY, WALLET_KEY);
-    assert_eq!(decrypt(&enc, &w.secret, &p.public, PROVIDER), Err(SessionError::ReceiverMismatch));
     assert_eq!(
-        encrypt(&msg, PROVIDER_KEY, &p.secret, WALLET_KEY, &w.public, &mut rng),
+        decrypt(&enc, &w.secret, &p.public, PROVIDER),
+        Err(SessionError::ReceiverMismatch)
+    );
+    assert_eq!(
+        encrypt(
+            &msg,
+            PROVIDER_KEY,
+            &p.secret,
+            WALLET_KEY,
+            &w.public,
+            &mut rng
+        ),
         Err(SessionError::ReceiverMismatch)
     );
 }
@@ -392,13 +514,26 @@ fn non_message_plaintext_rejected() {
     .enumerate()
     {
         let enc = raw_box(plaintext, &p, &w, PROVIDER_KEY, WALLET_KEY);
-        assert_eq!(decrypt(&enc, &w.secret, &p.public, PROVIDER), Err(SessionError::NotAMessage), "case {i}");
+        assert_eq!(
+            decrypt(&enc, &w.secret, &p.public, PROVIDER),
+            Err(SessionError::NotAMessage),
+            "case {i}"
+        );
     }
     // Well-formed JSON with a sender that is not a DID.
     let mut not_did = good;
     not_did["sender"] = json!("provider");
-    let enc = raw_box(&serde_json::to_vec(&not_did).unwrap(), &p, &w, PROVIDER_KEY, WALLET_KEY);
-    assert_eq!(decrypt(&enc, &w.secret, &p.public, PROVIDER), Err(SessionError::InvalidDid));
+    let enc = raw_box(
+        &serde_json::to_vec(&not_did).unwrap(),
+        &p,
+        &w,
+        PROVIDER_KEY,
+        WALLET_KEY,
+    );
+    assert_eq!(
+        decrypt(&enc, &w.secret, &p.public, PROVIDER),
+        Err(SessionError::InvalidDid)
+    );
 }
 
 #[test]
@@ -415,13 +550,26 @@ fn oversized_rejected() {
     .unwrap();
     assert_eq!(big.to_json(), Err(SessionError::Oversize));
     assert_eq!(
-        encrypt(&big, WALLET_KEY, &w.secret, PROVIDER_KEY, &p.public, &mut rng),
+        encrypt(
+            &big,
+            WALLET_KEY,
+            &w.secret,
+            PROVIDER_KEY,
+            &p.public,
+            &mut rng
+        ),
         Err(SessionError::Oversize)
     );
     // A box whose plaintext would exceed the limit is refused before decryption.
     let ct = "00".repeat(MAX_MESSAGE_BYTES + 17);
-    assert_eq!(EncryptedMessage::from_raw(&raw_with(&ct, &"11".repeat(24))), Err(SessionError::Oversize));
-    assert_eq!(Message::from_json(&vec![b' '; MAX_MESSAGE_BYTES + 1]), Err(SessionError::Oversize));
+    assert_eq!(
+        EncryptedMessage::from_raw(&raw_with(&ct, &"11".repeat(24))),
+        Err(SessionError::Oversize)
+    );
+    assert_eq!(
+        Message::from_json(&vec![b' '; MAX_MESSAGE_BYTES + 1]),
+        Err(SessionError::Oversize)
+    );
     assert_eq!(
         seal_challenge(&[0u8; 1025], &w.secret, &p.public, &mut rng),
         Err(SessionError::Oversize)
@@ -432,26 +580,57 @@ fn oversized_rejected() {
 fn invalid_dids_rejected() {
     let mut rng = SeededRandom::new(b"did");
     let body = || MessageBody::Error(ErrorContent::default());
-    for bad in ["", "did:", "did::x", "did:key:", "did:KEY:z", "dod:key:z", "did:key:a b", "did:key:#f"] {
-        assert_eq!(Message::new(body(), bad, PROVIDER, 0, &mut rng), Err(SessionError::InvalidDid), "{bad:?}");
+    for bad in [
+        "",
+        "did:",
+        "did::x",
+        "did:key:",
+        "did:KEY:z",
+        "dod:key:z",
+        "did:key:a b",
+        "did:key:#f",
+    ] {
+        assert_eq!(
+            Message::new(body(), bad, PROVIDER, 0, &mut rng),
+            Err(SessionError::InvalidDid),
+            "{bad:?}"
+        );
     }
     let long = format!("did:web:{}", "a".repeat(2000));
-    assert_eq!(Message::new(body(), &long, PROVIDER, 0, &mut rng), Err(SessionError::InvalidDid));
+    assert_eq!(
+        Message::new(body(), &long, PROVIDER, 0, &mut rng),
+        Err(SessionError::InvalidDid)
+    );
     // Key URIs must carry a fragment naming the key.
     let ct = "00".repeat(40);
     let mut raw = raw_with(&ct, &"11".repeat(24));
     raw.sender_key_uri = PROVIDER.into();
-    assert_eq!(EncryptedMessage::from_raw(&raw), Err(SessionError::InvalidDid));
+    assert_eq!(
+        EncryptedMessage::from_raw(&raw),
+        Err(SessionError::InvalidDid)
+    );
 }
 
 #[test]
 fn envelope_json_rejections() {
-    assert_eq!(EncryptedMessage::from_json("{}"), Err(SessionError::NotAnEnvelope));
-    assert_eq!(EncryptedMessage::from_json("nope"), Err(SessionError::NotAnEnvelope));
+    assert_eq!(
+        EncryptedMessage::from_json("{}"),
+        Err(SessionError::NotAnEnvelope)
+    );
+    assert_eq!(
+        EncryptedMessage::from_json("nope"),
+        Err(SessionError::NotAnEnvelope)
+    );
     let extra = r#"{"receiverKeyUri":"did:a:b#c","senderKeyUri":"did:a:b#c","ciphertext":"00","nonce":"00","x":1}"#;
-    assert_eq!(EncryptedMessage::from_json(extra), Err(SessionError::NotAnEnvelope));
+    assert_eq!(
+        EncryptedMessage::from_json(extra),
+        Err(SessionError::NotAnEnvelope)
+    );
     let ok_shape = r#"{"receiverKeyUri":"did:a:b#c","senderKeyUri":"did:a:b#c","ciphertext":"zz","nonce":"00"}"#;
-    assert_eq!(EncryptedMessage::from_json(ok_shape), Err(SessionError::BadHex));
+    assert_eq!(
+        EncryptedMessage::from_json(ok_shape),
+        Err(SessionError::BadHex)
+    );
 }
 
 #[test]
@@ -461,9 +640,17 @@ fn tampered_challenge_rejected() {
     let sealed = seal_challenge(b"challenge", &w.secret, &p.public, &mut rng).unwrap();
     let mut ct = hex_decode(&sealed.encrypted_challenge).unwrap();
     ct[20] ^= 4;
-    assert_eq!(open_challenge(&hex_encode(ct), &sealed.nonce, &p.secret, &w.public), Err(SessionError::Decrypt));
     assert_eq!(
-        open_challenge(&sealed.encrypted_challenge, &sealed.nonce, &p.secret, &party(b"x").public),
+        open_challenge(&hex_encode(ct), &sealed.nonce, &p.secret, &w.public),
+        Err(SessionError::Decrypt)
+    );
+    assert_eq!(
+        open_challenge(
+            &sealed.encrypted_challenge,
+            &sealed.nonce,
+            &p.secret,
+            &party(b"x").public
+        ),
         Err(SessionError::Decrypt)
     );
 }
@@ -473,7 +660,14 @@ fn failing_rng_surfaces() {
     let (p, w) = (party(b"provider"), party(b"wallet"));
     let msg = request(&mut SeededRandom::new(b"r"));
     assert!(matches!(
-        encrypt(&msg, PROVIDER_KEY, &p.secret, WALLET_KEY, &w.public, &mut FailingRandom),
+        encrypt(
+            &msg,
+            PROVIDER_KEY,
+            &p.secret,
+            WALLET_KEY,
+            &w.public,
+            &mut FailingRandom
+        ),
         Err(SessionError::Random(_))
     ));
     assert!(matches!(

@@ -98,19 +98,30 @@ cyberphone_case!(cyberphone_weird, "weird");
 #[test]
 fn integers_become_doubles_like_ecmascript() {
     assert_eq!(
-        canonicalize_str("[9007199254740993,-0,1E2,18446744073709551615,123456789012345678901234567890]")
-            .unwrap(),
+        canonicalize_str(
+            "[9007199254740993,-0,1E2,18446744073709551615,123456789012345678901234567890]"
+        )
+        .unwrap(),
         "[9007199254740992,0,100,18446744073709552000,1.2345678901234568e+29]"
     );
-    assert_eq!(canonicalize(&json!({"b": 1u64 << 60, "a": -5i64})).unwrap(), r#"{"a":-5,"b":1152921504606847000}"#);
+    assert_eq!(
+        canonicalize(&json!({"b": 1u64 << 60, "a": -5i64})).unwrap(),
+        r#"{"a":-5,"b":1152921504606847000}"#
+    );
 }
 
 #[test]
 fn string_escaping_is_minimal() {
     // RFC 8785 §3.2.2.2: only '"', '\\' and U+0000..U+001F are escaped; the short forms
     // \b \t \n \f \r are used where they exist, lower-case \u00xx otherwise.
-    let out = canonicalize(&json!("\u{0}\u{8}\t\n\u{b}\u{c}\r\u{1f} \"\\/\u{7f}\u{2028}é")).unwrap();
-    assert_eq!(out, "\"\\u0000\\b\\t\\n\\u000b\\f\\r\\u001f \\\"\\\\/\u{7f}\u{2028}é\"");
+    let out = canonicalize(&json!(
+        "\u{0}\u{8}\t\n\u{b}\u{c}\r\u{1f} \"\\/\u{7f}\u{2028}é"
+    ))
+    .unwrap();
+    assert_eq!(
+        out,
+        "\"\\u0000\\b\\t\\n\\u000b\\f\\r\\u001f \\\"\\\\/\u{7f}\u{2028}é\""
+    );
 }
 
 #[test]
@@ -129,12 +140,24 @@ fn rejects_duplicate_member_names() {
 #[test]
 fn rejects_out_of_range_numbers() {
     assert_eq!(canonicalize_str("1e309"), Err(JcsError::NumberOutOfRange));
-    assert_eq!(canonicalize_str("[-1e400]"), Err(JcsError::NumberOutOfRange));
+    assert_eq!(
+        canonicalize_str("[-1e400]"),
+        Err(JcsError::NumberOutOfRange)
+    );
 }
 
 #[test]
 fn rejects_non_json() {
-    for bad in ["", "NaN", "[Infinity]", "{\"a\":1,}", "[1] x", "\"\\ud800\"", "'a'", "01"] {
+    for bad in [
+        "",
+        "NaN",
+        "[Infinity]",
+        "{\"a\":1,}",
+        "[1] x",
+        "\"\\ud800\"",
+        "'a'",
+        "01",
+    ] {
         assert!(
             matches!(canonicalize_str(bad), Err(JcsError::Syntax { .. })),
             "{bad:?}: {:?}",
@@ -157,7 +180,11 @@ fn depth_limit_on_text() {
     assert!(canonicalize_str(&at_limit).is_ok());
     let over = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
     assert_eq!(canonicalize_str(&over), Err(JcsError::TooDeep));
-    let objects = format!("{}1{}", "{\"a\":".repeat(MAX_DEPTH + 1), "}".repeat(MAX_DEPTH + 1));
+    let objects = format!(
+        "{}1{}",
+        "{\"a\":".repeat(MAX_DEPTH + 1),
+        "}".repeat(MAX_DEPTH + 1)
+    );
     assert_eq!(parse(&objects), Err(JcsError::TooDeep));
     // Far beyond serde_json's own recursion limit: still our error, not a crash.
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));

@@ -70,7 +70,12 @@ impl EncryptedMessage {
         let nonce: [u8; NONCE_LEN] = nonce
             .try_into()
             .map_err(|v: Vec<u8>| SessionError::NonceLength(v.len()))?;
-        Self::from_bytes(&raw.receiver_key_uri, &raw.sender_key_uri, ciphertext, nonce)
+        Self::from_bytes(
+            &raw.receiver_key_uri,
+            &raw.sender_key_uri,
+            ciphertext,
+            nonce,
+        )
     }
 
     /// Parses and validates the JSON wire form.

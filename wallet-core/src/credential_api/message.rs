@@ -209,8 +209,7 @@ impl Message {
 pub fn validate_did_url(s: &str) -> Result<(), SessionError> {
     let ok = s.len() <= MAX_DID_URL_LEN
         && s.bytes().all(|b| b.is_ascii_graphic())
-        && s
-            .strip_prefix("did:")
+        && s.strip_prefix("did:")
             .and_then(|rest| rest.split_once(':'))
             .is_some_and(|(method, id)| {
                 !method.is_empty()
