@@ -26,15 +26,15 @@ mod format;
 mod key;
 mod params;
 
+use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::array::Array;
 use aes_gcm::aead::{AeadInOut as _, KeyInit as _};
-use aes_gcm::Aes256Gcm;
 use zeroize::Zeroizing;
 
 pub use self::key::{DerivedKey, Password};
 pub use self::params::KdfParams;
 
-use self::format::{ParsedBlob, NONCE_LEN, SALT_LEN};
+use self::format::{NONCE_LEN, ParsedBlob, SALT_LEN};
 use crate::random::{RandomError, SecureRandom};
 
 /// The current format version, written by every function here.

@@ -113,16 +113,38 @@ fn aes256gcm_matches_gcm_spec_and_cavp_vectors() {
         let mut expected = hex(v, "ciphertext");
         expected.extend(hex(v, "tag"));
         let out = cipher
-            .encrypt(nonce, Payload { msg: &pt, aad: &aad })
+            .encrypt(
+                nonce,
+                Payload {
+                    msg: &pt,
+                    aad: &aad,
+                },
+            )
             .unwrap();
         assert_eq!(out, expected, "{}", field(v, "source"));
         let back = cipher
-            .decrypt(nonce, Payload { msg: &out, aad: &aad })
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: &out,
+                    aad: &aad,
+                },
+            )
             .unwrap();
         assert_eq!(back, pt);
         let mut bad = out.clone();
         *bad.last_mut().unwrap() ^= 1;
-        assert!(cipher.decrypt(nonce, Payload { msg: &bad, aad: &aad }).is_err());
+        assert!(
+            cipher
+                .decrypt(
+                    nonce,
+                    Payload {
+                        msg: &bad,
+                        aad: &aad
+                    }
+                )
+                .is_err()
+        );
     }
 }
 
@@ -146,7 +168,13 @@ fn golden_v2_fixture_is_reproduced_and_unlocks_at_default_params() {
     assert_eq!(info.params.p_cost(), 1);
     assert_eq!(info.salt.len(), 16);
 
-    let u = unlock(field(&fx, "blob"), &password, KdfParams::default(), &mut FailingRandom).unwrap();
+    let u = unlock(
+        field(&fx, "blob"),
+        &password,
+        KdfParams::default(),
+        &mut FailingRandom,
+    )
+    .unwrap();
     assert_eq!(u.plaintext(), plaintext);
     assert!(u.upgraded_blob().is_none());
 }
@@ -161,7 +189,11 @@ fn v1_fixture_is_upgraded_on_unlock_and_the_input_is_untouched() {
     let old = inspect(&v1_blob).unwrap();
     assert_eq!(old.version, 1);
     assert_eq!(
-        (old.params.m_cost_kib(), old.params.t_cost(), old.params.p_cost()),
+        (
+            old.params.m_cost_kib(),
+            old.params.t_cost(),
+            old.params.p_cost()
+        ),
         (4096, 3, 1)
     );
     assert_eq!(old.salt, hex(&fx, "salt_hex"));
@@ -170,7 +202,11 @@ fn v1_fixture_is_upgraded_on_unlock_and_the_input_is_untouched() {
     let mut rng = SeededRandom::new(b"upgrade");
     let u = unlock(&v1_blob, &password, KdfParams::default(), &mut rng).unwrap();
     assert_eq!(u.plaintext(), plaintext);
-    assert_eq!(v1_blob, field(&fx, "blob"), "the input blob must not change");
+    assert_eq!(
+        v1_blob,
+        field(&fx, "blob"),
+        "the input blob must not change"
+    );
     let upgraded = u.upgraded_blob().expect("a v1 blob is upgraded").to_owned();
 
     let new = inspect(&upgraded).unwrap();
@@ -182,8 +218,14 @@ fn v1_fixture_is_upgraded_on_unlock_and_the_input_is_untouched() {
 
     // The returned key is the upgraded blob's key, not the v1 one.
     assert_eq!(u.key().salt(), new.salt.as_slice());
-    assert_eq!(unlock_with_key(&upgraded, u.key()).unwrap().plaintext(), plaintext);
-    assert_eq!(unlock_with_key(&v1_blob, u.key()).unwrap_err(), StoreError::KeyMismatch);
+    assert_eq!(
+        unlock_with_key(&upgraded, u.key()).unwrap().plaintext(),
+        plaintext
+    );
+    assert_eq!(
+        unlock_with_key(&v1_blob, u.key()).unwrap_err(),
+        StoreError::KeyMismatch
+    );
 }
 
 #[test]
@@ -198,13 +240,21 @@ fn v1_fixture_opens_with_its_cached_key_and_reseal_writes_v2() {
     .unwrap();
     let u = unlock_with_key(v1_blob, &key).unwrap();
     assert_eq!(u.plaintext(), field(&fx, "plaintext").as_bytes());
-    assert!(u.upgraded_blob().is_none(), "no upgrade without the password");
+    assert!(
+        u.upgraded_blob().is_none(),
+        "no upgrade without the password"
+    );
 
     let resealed = reseal(v1_blob, b"new contents", &key, &mut SeededRandom::new(b"r")).unwrap();
     let info = inspect(&resealed).unwrap();
     assert_eq!(info.version, CURRENT_VERSION);
     assert_eq!(info.params, key.params());
-    let back = unlock(&resealed, &pw(field(&fx, "password")), weak(), &mut FailingRandom);
+    let back = unlock(
+        &resealed,
+        &pw(field(&fx, "password")),
+        weak(),
+        &mut FailingRandom,
+    );
     assert_eq!(back.unwrap().plaintext(), b"new contents");
 }
 
@@ -277,7 +327,10 @@ fn reseal_with_the_cached_key_keeps_salt_and_params_and_draws_a_fresh_nonce() {
     assert_eq!(new.salt, old.salt);
     assert_eq!(new.params, old.params);
     assert_ne!(new.nonce, old.nonce);
-    assert_eq!(unlock_with_key(&next, &key).unwrap().plaintext(), b"v2 of the data");
+    assert_eq!(
+        unlock_with_key(&next, &key).unwrap().plaintext(),
+        b"v2 of the data"
+    );
     // The password still opens it: same salt and parameters, same key.
     let u = unlock(&next, &pw("pw"), weak(), &mut FailingRandom).unwrap();
     assert_eq!(u.plaintext(), b"v2 of the data");
@@ -304,10 +357,16 @@ fn change_password_reencrypts_with_fresh_salt_and_refuses_a_wrong_old_password()
     );
     let u = unlock(&next, &pw("new"), weak(), &mut FailingRandom).unwrap();
     assert_eq!(u.plaintext(), b"secret data");
-    assert_eq!(unlock_with_key(&next, &new_key).unwrap().plaintext(), b"secret data");
+    assert_eq!(
+        unlock_with_key(&next, &new_key).unwrap().plaintext(),
+        b"secret data"
+    );
 
     // A key cached before the change is stale: it can neither read nor write the new blob.
-    assert_eq!(unlock_with_key(&next, &old_key).unwrap_err(), StoreError::KeyMismatch);
+    assert_eq!(
+        unlock_with_key(&next, &old_key).unwrap_err(),
+        StoreError::KeyMismatch
+    );
     assert_eq!(
         reseal(&next, b"overwrite", &old_key, &mut rng).unwrap_err(),
         StoreError::KeyMismatch
@@ -323,13 +382,19 @@ fn derived_key_exports_and_imports_for_session_storage() {
     let imported = DerivedKey::import(&exported).unwrap();
     assert_eq!(imported.params(), key.params());
     assert_eq!(imported.salt(), key.salt());
-    assert_eq!(unlock_with_key(&blob, &imported).unwrap().plaintext(), b"session");
+    assert_eq!(
+        unlock_with_key(&blob, &imported).unwrap().plaintext(),
+        b"session"
+    );
 
     // Same salt and params but different key bytes: authentication fails.
     let mut raw = b64u_decode(&exported).unwrap();
     *raw.last_mut().unwrap() ^= 1;
     let wrong = DerivedKey::import(&b64u_encode(raw)).unwrap();
-    assert_eq!(unlock_with_key(&blob, &wrong).unwrap_err(), StoreError::WrongKeyOrTampered);
+    assert_eq!(
+        unlock_with_key(&blob, &wrong).unwrap_err(),
+        StoreError::WrongKeyOrTampered
+    );
     assert_eq!(
         reseal(&blob, b"x", &wrong, &mut SeededRandom::new(b"w")).unwrap_err(),
         StoreError::WrongKeyOrTampered
@@ -337,7 +402,10 @@ fn derived_key_exports_and_imports_for_session_storage() {
 
     // A key for another blob (another salt).
     let (_, other) = sealed(b"session", b"another");
-    assert_eq!(unlock_with_key(&blob, &other).unwrap_err(), StoreError::KeyMismatch);
+    assert_eq!(
+        unlock_with_key(&blob, &other).unwrap_err(),
+        StoreError::KeyMismatch
+    );
 }
 
 #[test]
@@ -358,11 +426,19 @@ fn derived_key_import_rejects_anything_else() {
         "A".repeat(300),
     ];
     for c in &cases {
-        assert_eq!(DerivedKey::import(c).unwrap_err(), StoreError::InvalidExportedKey, "{c}");
+        assert_eq!(
+            DerivedKey::import(c).unwrap_err(),
+            StoreError::InvalidExportedKey,
+            "{c}"
+        );
     }
     assert_eq!(
         DerivedKey::import(&export_string((1 << 21, 1, 1), &[0; 16], &[0; 32])).unwrap_err(),
-        StoreError::ParamsOutOfBounds { m_cost_kib: 1 << 21, t_cost: 1, p_cost: 1 }
+        StoreError::ParamsOutOfBounds {
+            m_cost_kib: 1 << 21,
+            t_cost: 1,
+            p_cost: 1
+        }
     );
 }
 
@@ -378,7 +454,10 @@ fn secrets_are_redacted_in_debug_output() {
     let u = unlock(&blob, &pw("pw"), weak(), &mut FailingRandom).unwrap();
     let shown = format!("{u:?}");
     assert!(!shown.contains("TOP-SECRET"));
-    assert!(!shown.contains("84, 79, 80"), "plaintext bytes must not be printed");
+    assert!(
+        !shown.contains("84, 79, 80"),
+        "plaintext bytes must not be printed"
+    );
 }
 
 // ---- the header is authenticated ------------------------------------------------------
@@ -392,9 +471,25 @@ fn the_header_is_the_gcm_associated_data() {
     let raw_key = &b64u_decode(&key.export()).unwrap()[36..];
     let cipher = Aes256Gcm::new_from_slice(raw_key).unwrap();
     let nonce = header[36..48].try_into().unwrap();
-    let ok = cipher.decrypt(nonce, Payload { msg: sealed_part, aad: header });
+    let ok = cipher.decrypt(
+        nonce,
+        Payload {
+            msg: sealed_part,
+            aad: header,
+        },
+    );
     assert_eq!(ok.unwrap(), b"bound");
-    assert!(cipher.decrypt(nonce, Payload { msg: sealed_part, aad: b"" }).is_err());
+    assert!(
+        cipher
+            .decrypt(
+                nonce,
+                Payload {
+                    msg: sealed_part,
+                    aad: b""
+                }
+            )
+            .is_err()
+    );
 }
 
 #[test]
@@ -466,17 +561,42 @@ fn structural_errors_are_reported_before_any_key_derivation() {
     check(&edit(&blob, |b| b.truncate(60)), StoreError::Truncated);
     check("not*base64", StoreError::Malformed("not base64url"));
     check(&format!("{blob}="), StoreError::Malformed("not base64url"));
-    check(&edit(&blob, |b| b[0] = b'X'), StoreError::Malformed("bad magic"));
-    check(&b64u_encode(b"{\"v\":2}"), StoreError::Malformed("bad magic"));
-    check(&edit(&blob, |b| b.push(0)), StoreError::Malformed("trailing bytes"));
-    check(&edit(&blob, |b| b[19] = 15), StoreError::Malformed("salt length"));
-    check(&edit(&blob, |b| b[19] = 65), StoreError::Malformed("salt length"));
-    check(&edit(&blob, |b| b[48] = 0x01), StoreError::Malformed("plaintext length"));
+    check(
+        &edit(&blob, |b| b[0] = b'X'),
+        StoreError::Malformed("bad magic"),
+    );
+    check(
+        &b64u_encode(b"{\"v\":2}"),
+        StoreError::Malformed("bad magic"),
+    );
+    check(
+        &edit(&blob, |b| b.push(0)),
+        StoreError::Malformed("trailing bytes"),
+    );
+    check(
+        &edit(&blob, |b| b[19] = 15),
+        StoreError::Malformed("salt length"),
+    );
+    check(
+        &edit(&blob, |b| b[19] = 65),
+        StoreError::Malformed("salt length"),
+    );
+    check(
+        &edit(&blob, |b| b[48] = 0x01),
+        StoreError::Malformed("plaintext length"),
+    );
     check(&edit(&blob, |b| b[4] = 0), StoreError::UnknownVersion(0));
     check(&edit(&blob, |b| b[4] = 3), StoreError::UnknownVersion(3));
     check(&edit(&blob, |b| b[5] = 2), StoreError::UnsupportedKdf(2));
-    check(&edit(&blob, |b| b[6] = 0x10), StoreError::UnsupportedKdfVersion(0x10));
-    let bounds = |m: u32, t: u32, p: u32| StoreError::ParamsOutOfBounds { m_cost_kib: m, t_cost: t, p_cost: p };
+    check(
+        &edit(&blob, |b| b[6] = 0x10),
+        StoreError::UnsupportedKdfVersion(0x10),
+    );
+    let bounds = |m: u32, t: u32, p: u32| StoreError::ParamsOutOfBounds {
+        m_cost_kib: m,
+        t_cost: t,
+        p_cost: p,
+    };
     check(&edit(&blob, |b| b[7] = 0x01), bounds(0x0100_1000, 1, 1)); // m = 16 GiB
     check(&edit(&blob, |b| b[14] = 11), bounds(4096, 11, 1));
     check(&edit(&blob, |b| b[14] = 0), bounds(4096, 0, 1));
@@ -484,10 +604,19 @@ fn structural_errors_are_reported_before_any_key_derivation() {
     check(&edit(&blob, |b| b[18] = 0), bounds(4096, 1, 0));
     check(
         &edit(&blob, |b| b[9] = 0x08), // m = 2048 KiB, below the 4 MiB floor
-        StoreError::ParamsTooWeak { m_cost_kib: 2048, t_cost: 1 },
+        StoreError::ParamsTooWeak {
+            m_cost_kib: 2048,
+            t_cost: 1,
+        },
     );
     let huge = "A".repeat(MAX_BLOB_LEN + 1);
-    check(&huge, StoreError::Oversize { len: MAX_BLOB_LEN + 1, max: MAX_BLOB_LEN });
+    check(
+        &huge,
+        StoreError::Oversize {
+            len: MAX_BLOB_LEN + 1,
+            max: MAX_BLOB_LEN,
+        },
+    );
 }
 
 #[test]
@@ -495,35 +624,75 @@ fn failed_operations_return_no_blob_and_leave_the_input_unchanged() {
     let (blob, key) = sealed(b"keep me", b"pure");
     let copy = blob.clone();
     assert!(unlock(&blob, &pw("bad"), weak(), &mut FailingRandom).is_err());
-    assert!(change_password(&blob, &pw("bad"), &pw("n"), weak(), &mut SeededRandom::new(b"a")).is_err());
+    assert!(
+        change_password(
+            &blob,
+            &pw("bad"),
+            &pw("n"),
+            weak(),
+            &mut SeededRandom::new(b"a")
+        )
+        .is_err()
+    );
     assert!(reseal(&blob, b"new", &key, &mut FailingRandom).is_err());
-    assert!(reseal(&edit(&blob, |b| b[52] ^= 1), b"new", &key, &mut SeededRandom::new(b"b")).is_err());
+    assert!(
+        reseal(
+            &edit(&blob, |b| b[52] ^= 1),
+            b"new",
+            &key,
+            &mut SeededRandom::new(b"b")
+        )
+        .is_err()
+    );
     assert_eq!(blob, copy);
-    assert_eq!(unlock(&blob, &pw("pw"), weak(), &mut FailingRandom).unwrap().plaintext(), b"keep me");
+    assert_eq!(
+        unlock(&blob, &pw("pw"), weak(), &mut FailingRandom)
+            .unwrap()
+            .plaintext(),
+        b"keep me"
+    );
 }
 
 #[test]
 fn random_failures_surface_as_errors() {
     let random = StoreError::Random(RandomError);
-    assert_eq!(seal_new(b"x", &pw("pw"), weak(), &mut FailingRandom).unwrap_err(), random);
+    assert_eq!(
+        seal_new(b"x", &pw("pw"), weak(), &mut FailingRandom).unwrap_err(),
+        random
+    );
     let (blob, key) = sealed(b"x", b"rng");
-    assert_eq!(reseal(&blob, b"y", &key, &mut FailingRandom).unwrap_err(), random);
+    assert_eq!(
+        reseal(&blob, b"y", &key, &mut FailingRandom).unwrap_err(),
+        random
+    );
     assert_eq!(
         change_password(&blob, &pw("pw"), &pw("n"), weak(), &mut FailingRandom).unwrap_err(),
         random
     );
     // An upgrade needs randomness: without it, unlock fails as a whole.
     let stronger = KdfParams::new(2 * KdfParams::MIN_M_COST_KIB, 1, 1).unwrap();
-    assert_eq!(unlock(&blob, &pw("pw"), stronger, &mut FailingRandom).unwrap_err(), random);
+    assert_eq!(
+        unlock(&blob, &pw("pw"), stronger, &mut FailingRandom).unwrap_err(),
+        random
+    );
 }
 
 #[test]
 fn inputs_are_bounded_before_the_kdf_runs() {
     let big = vec![0u8; MAX_PLAINTEXT_LEN + 1];
-    let too_large = StoreError::PlaintextTooLarge { len: MAX_PLAINTEXT_LEN + 1, max: MAX_PLAINTEXT_LEN };
-    assert_eq!(seal_new(&big, &pw("pw"), weak(), &mut FailingRandom).unwrap_err(), too_large);
+    let too_large = StoreError::PlaintextTooLarge {
+        len: MAX_PLAINTEXT_LEN + 1,
+        max: MAX_PLAINTEXT_LEN,
+    };
+    assert_eq!(
+        seal_new(&big, &pw("pw"), weak(), &mut FailingRandom).unwrap_err(),
+        too_large
+    );
     let (blob, key) = sealed(b"x", b"bound");
-    assert_eq!(reseal(&blob, &big, &key, &mut FailingRandom).unwrap_err(), too_large);
+    assert_eq!(
+        reseal(&blob, &big, &key, &mut FailingRandom).unwrap_err(),
+        too_large
+    );
     assert_eq!(
         seal_new(b"x", &pw(""), weak(), &mut FailingRandom).unwrap_err(),
         StoreError::EmptyPassword
@@ -535,15 +704,25 @@ fn kdf_params_are_bounded() {
     assert_eq!(KdfParams::default(), KdfParams::OWASP_MINIMUM);
     assert_eq!(KdfParams::new(19456, 2, 1).unwrap(), KdfParams::default());
     assert!(KdfParams::new(KdfParams::MAX_M_COST_KIB, 10, 4).is_ok());
-    let oob = |m, t, p| StoreError::ParamsOutOfBounds { m_cost_kib: m, t_cost: t, p_cost: p };
-    assert_eq!(KdfParams::new(1024 * 1024 + 1, 1, 1).unwrap_err(), oob(1024 * 1024 + 1, 1, 1));
+    let oob = |m, t, p| StoreError::ParamsOutOfBounds {
+        m_cost_kib: m,
+        t_cost: t,
+        p_cost: p,
+    };
+    assert_eq!(
+        KdfParams::new(1024 * 1024 + 1, 1, 1).unwrap_err(),
+        oob(1024 * 1024 + 1, 1, 1)
+    );
     assert_eq!(KdfParams::new(4096, 11, 1).unwrap_err(), oob(4096, 11, 1));
     assert_eq!(KdfParams::new(4096, 0, 1).unwrap_err(), oob(4096, 0, 1));
     assert_eq!(KdfParams::new(4096, 1, 5).unwrap_err(), oob(4096, 1, 5));
     assert_eq!(KdfParams::new(4096, 1, 0).unwrap_err(), oob(4096, 1, 0));
     assert_eq!(
         KdfParams::new(4095, 2, 1).unwrap_err(),
-        StoreError::ParamsTooWeak { m_cost_kib: 4095, t_cost: 2 }
+        StoreError::ParamsTooWeak {
+            m_cost_kib: 4095,
+            t_cost: 2
+        }
     );
     assert_eq!(store::MAX_PLAINTEXT_LEN, 8 * 1024 * 1024);
 }

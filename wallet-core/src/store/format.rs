@@ -66,18 +66,13 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], StoreError> {
-        let (head, tail) = self
-            .rest
-            .split_at_checked(n)
-            .ok_or(StoreError::Truncated)?;
+        let (head, tail) = self.rest.split_at_checked(n).ok_or(StoreError::Truncated)?;
         self.rest = tail;
         Ok(head)
     }
 
     pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], StoreError> {
-        self.take(N)?
-            .try_into()
-            .map_err(|_| StoreError::Truncated)
+        self.take(N)?.try_into().map_err(|_| StoreError::Truncated)
     }
 
     pub(crate) fn u8(&mut self) -> Result<u8, StoreError> {
@@ -100,7 +95,9 @@ pub(crate) fn parse(blob: &str) -> Result<ParsedBlob, StoreError> {
     }
     let bytes = b64u_decode(blob).map_err(|_| StoreError::Malformed("not base64url"))?;
     // A prefix that cannot become the magic is not ours; a short prefix of it is a cut-off blob.
-    let seen = bytes.get(..MAGIC.len().min(bytes.len())).unwrap_or_default();
+    let seen = bytes
+        .get(..MAGIC.len().min(bytes.len()))
+        .unwrap_or_default();
     if MAGIC.get(..seen.len()) != Some(seen) {
         return Err(StoreError::Malformed("bad magic"));
     }

@@ -68,10 +68,7 @@ impl KdfParams {
         }
         // RFC 9106 §3.1: m MUST be at least 8p; the floor (4096 ≥ 8·4) implies it.
         if m_cost_kib < Self::MIN_M_COST_KIB {
-            return Err(StoreError::ParamsTooWeak {
-                m_cost_kib,
-                t_cost,
-            });
+            return Err(StoreError::ParamsTooWeak { m_cost_kib, t_cost });
         }
         Ok(Self {
             m_cost_kib,
