@@ -18,9 +18,7 @@ use wallet_core::jws::{
     self, Algorithm, Header, JwsError, MAX_HEADER_LEN, MAX_JWS_LEN, Part, check_time, sign,
     sign_detached, sign_jwt, verify, verify_detached, verify_jwt,
 };
-use wallet_core::keys::{
-    Ed25519PrivateKey, KeyError, KeyType, PrivateKey, PublicKey,
-};
+use wallet_core::keys::{Ed25519PrivateKey, KeyError, KeyType, PrivateKey, PublicKey};
 
 const RFC8037: &str = include_str!("../../tests/vectors/rfc8037/ed25519-jws.json");
 const RFC7520_4_1: &str = include_str!("../../tests/vectors/rfc7520/jws-4.1-rs256.json");
@@ -44,7 +42,9 @@ fn s(v: &Value) -> &str {
 
 /// The RFC 8037 A.1 Ed25519 key.
 fn ed_key() -> PrivateKey {
-    jwk(&vector(RFC8037)["A.1_private_jwk"]).to_private_key().unwrap()
+    jwk(&vector(RFC8037)["A.1_private_jwk"])
+        .to_private_key()
+        .unwrap()
 }
 
 fn ed_seed() -> Ed25519PrivateKey {
@@ -124,7 +124,10 @@ fn rfc8037_a3_thumbprint() {
     assert_eq!(jwk(&v["A.2_public_jwk"]).thumbprint().unwrap(), expected);
     assert_eq!(jwk(&v["A.1_private_jwk"]).thumbprint().unwrap(), expected);
     let digest = Sha256::digest(s(&v["A.3_thumbprint_canonical"]).as_bytes());
-    assert_eq!(wallet_core::encoding::hex_encode(digest), s(&v["A.3_thumbprint_hex"]));
+    assert_eq!(
+        wallet_core::encoding::hex_encode(digest),
+        s(&v["A.3_thumbprint_hex"])
+    );
 }
 
 #[test]
@@ -153,7 +156,10 @@ fn rfc7520_4_1_rs256_verify() {
     let v = vector(RFC7520_4_1);
     let out = verify(s(&v["compact"]), &rsa_public(), &[Algorithm::RS256]).unwrap();
     assert_eq!(out.payload, s(&v["payload"]).as_bytes());
-    assert_eq!(out.header.kid.as_deref(), Some("bilbo.baggins@hobbiton.example"));
+    assert_eq!(
+        out.header.kid.as_deref(),
+        Some("bilbo.baggins@hobbiton.example")
+    );
     assert_eq!(b64u_encode(out.header.to_json()), s(&v["protected_b64u"]));
 }
 
@@ -177,7 +183,10 @@ fn rfc7515_a3_es256_verify_and_claims() {
     assert_eq!(jwt.claims["http://example.com/is_root"], true);
     assert_eq!(
         check_time(&jwt.claims, 1_300_819_380, 0),
-        Err(JwsError::Expired { exp: 1_300_819_380, now: 1_300_819_380 })
+        Err(JwsError::Expired {
+            exp: 1_300_819_380,
+            now: 1_300_819_380
+        })
     );
     check_time(&jwt.claims, 1_300_819_379, 0).unwrap();
 }
@@ -227,8 +236,13 @@ fn header_serialization_is_deterministic_and_round_trips() {
 #[test]
 fn header_refuses_typed_names_as_other_members() {
     for name in ["alg", "kid", "typ", "cty", "crit"] {
-        let err = Header::new(Algorithm::EdDSA).with_member(name, json!("x")).unwrap_err();
-        assert!(matches!(err, JwsError::InvalidHeaderMember(n) if n == name), "{name}");
+        let err = Header::new(Algorithm::EdDSA)
+            .with_member(name, json!("x"))
+            .unwrap_err();
+        assert!(
+            matches!(err, JwsError::InvalidHeaderMember(n) if n == name),
+            "{name}"
+        );
     }
 }
 
@@ -263,7 +277,10 @@ fn algorithm_parse_table() {
         assert_eq!(Algorithm::parse(none), Err(JwsError::AlgNone), "{none}");
     }
     for hs in ["HS256", "HS384", "HS512", "hs256"] {
-        assert_eq!(Algorithm::parse(hs), Err(JwsError::HmacAlgorithm(hs.into())));
+        assert_eq!(
+            Algorithm::parse(hs),
+            Err(JwsError::HmacAlgorithm(hs.into()))
+        );
     }
     for other in ["es256", "ES384", "ES512", "PS256", "RS512", "Ed25519", ""] {
         assert_eq!(
@@ -283,7 +300,10 @@ fn rejects_alg_none() {
     let payload = b64u_encode("{\"sub\":\"admin\"}");
     for header in [r#"{"alg":"none"}"#, r#"{"alg":"None"}"#] {
         let token = format!("{}.{payload}.", b64u_encode(header));
-        assert_eq!(verify(&token, &ed_key().public_key(), ALL), Err(JwsError::AlgNone));
+        assert_eq!(
+            verify(&token, &ed_key().public_key(), ALL),
+            Err(JwsError::AlgNone)
+        );
     }
 }
 
@@ -293,18 +313,28 @@ fn rejects_hmac_with_public_key_as_secret() {
     // with the public key's bytes. These tokens carry correct MACs under exactly that.
     let payload = b64u_encode("{\"sub\":\"admin\"}");
     let p256 = p256_key().public_key();
-    let PublicKey::P256(p) = &p256 else { unreachable!() };
+    let PublicKey::P256(p) = &p256 else {
+        unreachable!()
+    };
     let rsa = rsa_public();
-    let PublicKey::Rsa(r) = &rsa else { unreachable!() };
+    let PublicKey::Rsa(r) = &rsa else {
+        unreachable!()
+    };
     let cases: [(&PublicKey, Vec<u8>); 3] = [
         (&p256, p.to_sec1_compressed().to_vec()),
         (&rsa, r.n()),
-        (&rsa, serde_json::to_vec(&Jwk::from_public_key(&rsa)).unwrap()),
+        (
+            &rsa,
+            serde_json::to_vec(&Jwk::from_public_key(&rsa)).unwrap(),
+        ),
     ];
     for (key, secret) in cases {
         for alg in ["HS256", "HS384", "HS512"] {
             let input = format!("{}.{payload}", b64u_encode(format!(r#"{{"alg":"{alg}"}}"#)));
-            let token = format!("{input}.{}", b64u_encode(hmac_sha256(&secret, input.as_bytes())));
+            let token = format!(
+                "{input}.{}",
+                b64u_encode(hmac_sha256(&secret, input.as_bytes()))
+            );
             assert_eq!(
                 verify(&token, key, ALL),
                 Err(JwsError::HmacAlgorithm(alg.into())),
@@ -332,7 +362,10 @@ fn rejects_alg_outside_allow_list() {
         verify(&token, &key, &[Algorithm::ES256, Algorithm::RS256]),
         Err(JwsError::AlgorithmNotAllowed(Algorithm::EdDSA))
     );
-    assert_eq!(verify(&token, &key, &[]), Err(JwsError::AlgorithmNotAllowed(Algorithm::EdDSA)));
+    assert_eq!(
+        verify(&token, &key, &[]),
+        Err(JwsError::AlgorithmNotAllowed(Algorithm::EdDSA))
+    );
 }
 
 #[test]
@@ -340,23 +373,35 @@ fn rejects_alg_key_type_mismatch() {
     let es = sign(&Header::new(Algorithm::ES256), b"p", &p256_key()).unwrap();
     assert_eq!(
         verify(&es, &ed_key().public_key(), ALL),
-        Err(JwsError::KeyMismatch { alg: Algorithm::ES256, key: KeyType::Ed25519 })
+        Err(JwsError::KeyMismatch {
+            alg: Algorithm::ES256,
+            key: KeyType::Ed25519
+        })
     );
     assert_eq!(
         verify(&es, &rsa_public(), ALL),
-        Err(JwsError::KeyMismatch { alg: Algorithm::ES256, key: KeyType::Rsa })
+        Err(JwsError::KeyMismatch {
+            alg: Algorithm::ES256,
+            key: KeyType::Rsa
+        })
     );
     let ed = sign(&Header::new(Algorithm::EdDSA), b"p", &ed_key()).unwrap();
     let x25519 = PublicKey::X25519(ed_seed().public_key().to_x25519());
     assert_eq!(
         verify(&ed, &x25519, ALL),
-        Err(JwsError::KeyMismatch { alg: Algorithm::EdDSA, key: KeyType::X25519 })
+        Err(JwsError::KeyMismatch {
+            alg: Algorithm::EdDSA,
+            key: KeyType::X25519
+        })
     );
     // RS256 header, EdDSA signature bytes, Ed25519 key.
     let rs = forge_ed(r#"{"alg":"RS256"}"#);
     assert_eq!(
         verify(&rs, &ed_key().public_key(), ALL),
-        Err(JwsError::KeyMismatch { alg: Algorithm::RS256, key: KeyType::Ed25519 })
+        Err(JwsError::KeyMismatch {
+            alg: Algorithm::RS256,
+            key: KeyType::Ed25519
+        })
     );
 }
 
@@ -364,11 +409,17 @@ fn rejects_alg_key_type_mismatch() {
 fn sign_refuses_mismatched_key_and_rs256() {
     assert_eq!(
         sign(&Header::new(Algorithm::ES256), b"p", &ed_key()),
-        Err(JwsError::KeyMismatch { alg: Algorithm::ES256, key: KeyType::Ed25519 })
+        Err(JwsError::KeyMismatch {
+            alg: Algorithm::ES256,
+            key: KeyType::Ed25519
+        })
     );
     assert_eq!(
         sign(&Header::new(Algorithm::EdDSA), b"p", &p256_key()),
-        Err(JwsError::KeyMismatch { alg: Algorithm::EdDSA, key: KeyType::P256 })
+        Err(JwsError::KeyMismatch {
+            alg: Algorithm::EdDSA,
+            key: KeyType::P256
+        })
     );
     assert_eq!(
         sign(&Header::new(Algorithm::RS256), b"p", &ed_key()),
@@ -389,7 +440,9 @@ fn rejects_embedded_keys_in_header() {
         ("x5c", json!(["MIIBszCCAVmgAwIBAgIUQ"])),
     ];
     for (name, value) in cases {
-        let header = Header::new(Algorithm::EdDSA).with_member(name, value).unwrap();
+        let header = Header::new(Algorithm::EdDSA)
+            .with_member(name, value)
+            .unwrap();
         let token = sign(&header, b"p", &key).unwrap();
         assert_eq!(
             verify(&token, &key.public_key(), ALL),
@@ -401,7 +454,9 @@ fn rejects_embedded_keys_in_header() {
 
 #[test]
 fn rejects_any_critical_extension() {
-    let mut header = Header::new(Algorithm::EdDSA).with_member("exp", json!(5)).unwrap();
+    let mut header = Header::new(Algorithm::EdDSA)
+        .with_member("exp", json!(5))
+        .unwrap();
     header.set_crit(vec!["exp".into()]).unwrap();
     let token = sign(&header, b"p", &ed_key()).unwrap();
     assert_eq!(
@@ -409,7 +464,9 @@ fn rejects_any_critical_extension() {
         Err(JwsError::UnsupportedCritical("exp".into()))
     );
     // The RFC 7797 case: b64=false must be refused, not silently misread.
-    let mut header = Header::new(Algorithm::EdDSA).with_member("b64", json!(false)).unwrap();
+    let mut header = Header::new(Algorithm::EdDSA)
+        .with_member("b64", json!(false))
+        .unwrap();
     header.set_crit(vec!["b64".into()]).unwrap();
     let token = sign(&header, b"p", &ed_key()).unwrap();
     assert_eq!(
@@ -421,8 +478,14 @@ fn rejects_any_critical_extension() {
 #[test]
 fn rejects_empty_crit() {
     let token = forge_ed(r#"{"alg":"EdDSA","crit":[]}"#);
-    assert_eq!(verify(&token, &ed_key().public_key(), ALL), Err(JwsError::CritEmpty));
-    assert_eq!(Header::new(Algorithm::EdDSA).set_crit(vec![]), Err(JwsError::CritEmpty));
+    assert_eq!(
+        verify(&token, &ed_key().public_key(), ALL),
+        Err(JwsError::CritEmpty)
+    );
+    assert_eq!(
+        Header::new(Algorithm::EdDSA).set_crit(vec![]),
+        Err(JwsError::CritEmpty)
+    );
 }
 
 #[test]
@@ -465,7 +528,10 @@ fn rejects_duplicate_header_members() {
 #[test]
 fn rejects_missing_or_mistyped_registered_members() {
     let key = ed_key().public_key();
-    assert_eq!(verify(&forge_ed(r#"{"kid":"a"}"#), &key, ALL), Err(JwsError::MissingAlg));
+    assert_eq!(
+        verify(&forge_ed(r#"{"kid":"a"}"#), &key, ALL),
+        Err(JwsError::MissingAlg)
+    );
     let cases = [
         (r#"{"alg":["EdDSA"]}"#, "alg"),
         (r#"{"alg":"EdDSA","kid":7}"#, "kid"),
@@ -491,15 +557,31 @@ fn rejects_header_that_is_not_a_json_object() {
             "{header}"
         );
     }
-    for header in [r#"{"alg":"EdDSA""#, r#"{"alg":"EdDSA"} x"#, "", "{'alg':'EdDSA'}"] {
+    for header in [
+        r#"{"alg":"EdDSA""#,
+        r#"{"alg":"EdDSA"} x"#,
+        "",
+        "{'alg':'EdDSA'}",
+    ] {
         assert!(
-            matches!(verify(&forge_ed(header), &key, ALL), Err(JwsError::HeaderJson(_))),
+            matches!(
+                verify(&forge_ed(header), &key, ALL),
+                Err(JwsError::HeaderJson(_))
+            ),
             "{header}"
         );
     }
     // Not UTF-8.
-    let token = format!("{}.{}.{}", b64u_encode([0x7b, 0xff, 0x7d]), b64u_encode("p"), "");
-    assert!(matches!(verify(&token, &key, ALL), Err(JwsError::HeaderJson(_))));
+    let token = format!(
+        "{}.{}.{}",
+        b64u_encode([0x7b, 0xff, 0x7d]),
+        b64u_encode("p"),
+        ""
+    );
+    assert!(matches!(
+        verify(&token, &key, ALL),
+        Err(JwsError::HeaderJson(_))
+    ));
 }
 
 // ---------------------------------------------------------------- structure
@@ -510,8 +592,14 @@ fn rejects_wrong_part_count() {
     let key = ed_key().public_key();
     let (two, _) = token.rsplit_once('.').unwrap();
     assert_eq!(verify(two, &key, ALL), Err(JwsError::PartCount(2)));
-    assert_eq!(verify(&format!("{token}."), &key, ALL), Err(JwsError::PartCount(4)));
-    assert_eq!(verify(&format!("{token}.x.y"), &key, ALL), Err(JwsError::PartCount(5)));
+    assert_eq!(
+        verify(&format!("{token}."), &key, ALL),
+        Err(JwsError::PartCount(4))
+    );
+    assert_eq!(
+        verify(&format!("{token}.x.y"), &key, ALL),
+        Err(JwsError::PartCount(5))
+    );
     assert_eq!(verify("", &key, ALL), Err(JwsError::PartCount(1)));
     // JWE compact has five parts.
     assert_eq!(verify("a.b.c.d.e", &key, ALL), Err(JwsError::PartCount(5)));
@@ -525,12 +613,21 @@ fn rejects_bad_base64url_in_each_part() {
     let parts: Vec<&str> = token.split('.').collect();
     // Padding and the standard alphabet are not base64url (RFC 7515 §2).
     let padded_header = format!("{}=.{}.{}", parts[0], parts[1], parts[2]);
-    assert_eq!(verify(&padded_header, &public, ALL), Err(JwsError::Base64(Part::Header)));
+    assert_eq!(
+        verify(&padded_header, &public, ALL),
+        Err(JwsError::Base64(Part::Header))
+    );
     let bad_sig = format!("{}.{}.{}+", parts[0], parts[1], &parts[2][1..]);
-    assert_eq!(verify(&bad_sig, &public, ALL), Err(JwsError::Base64(Part::Signature)));
+    assert_eq!(
+        verify(&bad_sig, &public, ALL),
+        Err(JwsError::Base64(Part::Signature))
+    );
     // A signature that is valid over a payload part that is not base64url.
     let token = forge(r#"{"alg":"EdDSA"}"#, "not/base64+", &key);
-    assert_eq!(verify(&token, &public, ALL), Err(JwsError::Base64(Part::Payload)));
+    assert_eq!(
+        verify(&token, &public, ALL),
+        Err(JwsError::Base64(Part::Payload))
+    );
 }
 
 #[test]
@@ -541,13 +638,19 @@ fn rejects_oversized_token() {
     assert!(token.len() > MAX_JWS_LEN);
     assert_eq!(
         verify(&token, &ed_key().public_key(), ALL),
-        Err(JwsError::TooLarge { len: token.len(), max: MAX_JWS_LEN })
+        Err(JwsError::TooLarge {
+            len: token.len(),
+            max: MAX_JWS_LEN
+        })
     );
     // Just under the limit still verifies.
     let payload = vec![b'a'; MAX_JWS_LEN * 3 / 4 - 200];
     let token = sign(&Header::new(Algorithm::EdDSA), &payload, &ed_key()).unwrap();
     assert!(token.len() <= MAX_JWS_LEN);
-    assert_eq!(verify(&token, &ed_key().public_key(), ALL).unwrap().payload, payload);
+    assert_eq!(
+        verify(&token, &ed_key().public_key(), ALL).unwrap().payload,
+        payload
+    );
 }
 
 #[test]
@@ -558,11 +661,17 @@ fn rejects_oversized_header() {
     let token = sign(&header, b"p", &ed_key()).unwrap();
     assert!(matches!(
         verify(&token, &ed_key().public_key(), ALL),
-        Err(JwsError::HeaderTooLarge { max: MAX_HEADER_LEN, .. })
+        Err(JwsError::HeaderTooLarge {
+            max: MAX_HEADER_LEN,
+            ..
+        })
     ));
     assert!(matches!(
         Header::from_json_bytes(header.to_json().as_bytes()),
-        Err(JwsError::HeaderTooLarge { max: MAX_HEADER_LEN, .. })
+        Err(JwsError::HeaderTooLarge {
+            max: MAX_HEADER_LEN,
+            ..
+        })
     ));
 }
 
@@ -574,7 +683,10 @@ fn rejects_tampered_payload_and_signature() {
     let token = sign(&Header::new(Algorithm::ES256), b"amount=1", &key).unwrap();
     let parts: Vec<&str> = token.split('.').collect();
     let tampered = format!("{}.{}.{}", parts[0], b64u_encode("amount=9"), parts[2]);
-    assert_eq!(verify(&tampered, &key.public_key(), ALL), Err(JwsError::BadSignature));
+    assert_eq!(
+        verify(&tampered, &key.public_key(), ALL),
+        Err(JwsError::BadSignature)
+    );
     let mut sig = signature_of(&token);
     sig[10] ^= 1;
     assert_eq!(
@@ -607,7 +719,10 @@ fn rejects_wrong_signature_lengths() {
         other.resize(len, 0);
         assert_eq!(
             verify(&with_signature(&es, &other), &p256_key().public_key(), ALL),
-            Err(JwsError::SignatureLength { expected: 64, actual: len })
+            Err(JwsError::SignatureLength {
+                expected: 64,
+                actual: len
+            })
         );
     }
     let ed = sign(&Header::new(Algorithm::EdDSA), b"p", &ed_key()).unwrap();
@@ -615,14 +730,20 @@ fn rejects_wrong_signature_lengths() {
     sig.truncate(63);
     assert_eq!(
         verify(&with_signature(&ed, &sig), &ed_key().public_key(), ALL),
-        Err(JwsError::SignatureLength { expected: 64, actual: 63 })
+        Err(JwsError::SignatureLength {
+            expected: 64,
+            actual: 63
+        })
     );
     let v = vector(RFC7520_4_1);
     let mut sig = signature_of(s(&v["compact"]));
     sig.insert(0, 0);
     assert_eq!(
         verify(&with_signature(s(&v["compact"]), &sig), &rsa_public(), ALL),
-        Err(JwsError::SignatureLength { expected: 256, actual: 257 })
+        Err(JwsError::SignatureLength {
+            expected: 256,
+            actual: 257
+        })
     );
 }
 
@@ -783,32 +904,47 @@ fn jwt_round_trip_and_time_checks() {
     check_time(&out.claims, 1_999, 0).unwrap();
     assert_eq!(
         check_time(&out.claims, 2_000, 0),
-        Err(JwsError::Expired { exp: 2_000, now: 2_000 })
+        Err(JwsError::Expired {
+            exp: 2_000,
+            now: 2_000
+        })
     );
     check_time(&out.claims, 2_059, 60).unwrap();
     assert_eq!(
         check_time(&out.claims, 2_060, 60),
-        Err(JwsError::Expired { exp: 2_000, now: 2_060 })
+        Err(JwsError::Expired {
+            exp: 2_000,
+            now: 2_060
+        })
     );
     let mut nbf_only = Map::new();
     nbf_only.insert("nbf".into(), json!(1_000));
     assert_eq!(
         check_time(&nbf_only, 999, 0),
-        Err(JwsError::NotYetValid { nbf: 1_000, now: 999 })
+        Err(JwsError::NotYetValid {
+            nbf: 1_000,
+            now: 999
+        })
     );
     check_time(&nbf_only, 940, 60).unwrap();
     let mut iat_only = Map::new();
     iat_only.insert("iat".into(), json!(1_000));
     assert_eq!(
         check_time(&iat_only, 999, 0),
-        Err(JwsError::IssuedInFuture { iat: 1_000, now: 999 })
+        Err(JwsError::IssuedInFuture {
+            iat: 1_000,
+            now: 999
+        })
     );
     check_time(&iat_only, 999, 1).unwrap();
     // Fractional NumericDate: now 100 < 100.5 is valid, 101 is not.
     let mut frac = Map::new();
     frac.insert("exp".into(), json!(100.5));
     check_time(&frac, 100, 0).unwrap();
-    assert_eq!(check_time(&frac, 101, 0), Err(JwsError::Expired { exp: 101, now: 101 }));
+    assert_eq!(
+        check_time(&frac, 101, 0),
+        Err(JwsError::Expired { exp: 101, now: 101 })
+    );
     check_time(&Map::new(), 0, 0).unwrap();
 }
 
@@ -850,6 +986,13 @@ fn jwt_rejects_non_object_and_duplicate_claims() {
         Err(JwsError::DuplicateClaim("sub".into()))
     );
     // verify_jwt applies every JWS rule too.
-    let none = format!("{}.{}.", b64u_encode(r#"{"alg":"none"}"#), b64u_encode("{}"));
-    assert_eq!(verify_jwt(&none, &key.public_key(), ALL), Err(JwsError::AlgNone));
+    let none = format!(
+        "{}.{}.",
+        b64u_encode(r#"{"alg":"none"}"#),
+        b64u_encode("{}")
+    );
+    assert_eq!(
+        verify_jwt(&none, &key.public_key(), ALL),
+        Err(JwsError::AlgNone)
+    );
 }

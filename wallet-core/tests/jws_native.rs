@@ -14,8 +14,7 @@ use serde_json::{Value, json};
 use wallet_core::encoding::b64u_encode;
 use wallet_core::jwk::Jwk;
 use wallet_core::jws::{
-    Algorithm, Header, JwsError, check_time, peek_header, sign, verify, verify_detached,
-    verify_jwt,
+    Algorithm, Header, JwsError, check_time, peek_header, sign, verify, verify_detached, verify_jwt,
 };
 use wallet_core::keys::{PrivateKey, PublicKey};
 
@@ -175,7 +174,12 @@ fn python(script: &str, stdin: &str) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("python3 must be on PATH for the jwcrypto cross-check");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -243,9 +247,19 @@ fn we_verify_jwcrypto_eddsa_and_es256_tokens() {
         let token = case["token"].as_str().unwrap();
         let out = verify(token, &key, &[alg]).unwrap();
         assert_eq!(out.payload, case["payload"].as_str().unwrap().as_bytes());
-        assert_eq!(out.header.kid.as_deref(), Some(format!("py-{alg}").as_str()));
+        assert_eq!(
+            out.header.kid.as_deref(),
+            Some(format!("py-{alg}").as_str())
+        );
         // Our allow-list still applies to foreign tokens.
-        let other = if alg == Algorithm::EdDSA { Algorithm::ES256 } else { Algorithm::EdDSA };
-        assert_eq!(verify(token, &key, &[other]), Err(JwsError::AlgorithmNotAllowed(alg)));
+        let other = if alg == Algorithm::EdDSA {
+            Algorithm::ES256
+        } else {
+            Algorithm::EdDSA
+        };
+        assert_eq!(
+            verify(token, &key, &[other]),
+            Err(JwsError::AlgorithmNotAllowed(alg))
+        );
     }
 }

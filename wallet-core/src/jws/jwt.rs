@@ -91,20 +91,20 @@ fn numeric_date(claims: &Map<String, Value>, name: &'static str) -> Result<Optio
 /// [`JwsError::NotYetValid`], [`JwsError::IssuedInFuture`].
 pub fn check_time(claims: &Map<String, Value>, now_unix: i64, leeway: u32) -> Result<(), JwsError> {
     let leeway = i64::from(leeway);
-    if let Some(exp) = numeric_date(claims, "exp")? {
-        if now_unix >= exp.saturating_add(leeway) {
-            return Err(JwsError::Expired { exp, now: now_unix });
-        }
+    if let Some(exp) = numeric_date(claims, "exp")?
+        && now_unix >= exp.saturating_add(leeway)
+    {
+        return Err(JwsError::Expired { exp, now: now_unix });
     }
-    if let Some(nbf) = numeric_date(claims, "nbf")? {
-        if now_unix < nbf.saturating_sub(leeway) {
-            return Err(JwsError::NotYetValid { nbf, now: now_unix });
-        }
+    if let Some(nbf) = numeric_date(claims, "nbf")?
+        && now_unix < nbf.saturating_sub(leeway)
+    {
+        return Err(JwsError::NotYetValid { nbf, now: now_unix });
     }
-    if let Some(iat) = numeric_date(claims, "iat")? {
-        if iat > now_unix.saturating_add(leeway) {
-            return Err(JwsError::IssuedInFuture { iat, now: now_unix });
-        }
+    if let Some(iat) = numeric_date(claims, "iat")?
+        && iat > now_unix.saturating_add(leeway)
+    {
+        return Err(JwsError::IssuedInFuture { iat, now: now_unix });
     }
     Ok(())
 }
