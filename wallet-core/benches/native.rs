@@ -4,34 +4,20 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use criterion::{Criterion, criterion_group};
-    use std::hint::black_box;
-    use wallet_core::keys::{Ed25519PrivateKey, P256PrivateKey};
-    use wallet_core::random::OsRandom;
+    include!("support/ops.rs");
 
-    fn signatures(c: &mut Criterion) {
-        let ed = Ed25519PrivateKey::generate(&mut OsRandom).unwrap();
-        let ed_pk = ed.public_key();
-        let msg = [7u8; 256];
-        let ed_sig = ed.sign(&msg);
-        c.bench_function("ed25519 sign (256 B)", |b| {
-            b.iter(|| ed.sign(black_box(&msg)))
-        });
-        c.bench_function("ed25519 verify (256 B)", |b| {
-            b.iter(|| ed_pk.verify(black_box(&msg), &ed_sig).unwrap())
-        });
-        let p = P256PrivateKey::generate(&mut OsRandom).unwrap();
-        let p_pk = p.public_key();
-        let p_sig = p.sign_es256(&msg);
-        c.bench_function("es256 sign (256 B)", |b| {
-            b.iter(|| p.sign_es256(black_box(&msg)))
-        });
-        c.bench_function("es256 verify (256 B)", |b| {
-            b.iter(|| p_pk.verify_es256(black_box(&msg), &p_sig).unwrap())
-        });
+    fn all(c: &mut criterion::Criterion) {
+        wallet_benches!(c);
     }
 
-    criterion_group!(benches, signatures);
+    criterion::criterion_group! {
+        name = benches;
+        config = criterion::Criterion::default()
+            .sample_size(20)
+            .warm_up_time(std::time::Duration::from_millis(500))
+            .measurement_time(std::time::Duration::from_secs(2));
+        targets = all
+    }
     pub use benches as group;
 }
 

@@ -1,0 +1,102 @@
+// The benchmarked operations, shared by the native (criterion) and the browser
+// (wasm-bindgen-test's criterion port) harnesses: both expose the same
+// `bench_function(name, |b| b.iter(..))` shape, so one macro body serves both and the two
+// tables in BENCHMARKS.md time exactly the same code.
+
+macro_rules! wallet_benches {
+    ($c:expr) => {{
+        use std::hint::black_box;
+        use wallet_core::credential_api::{self, Message, MessageBody};
+        use wallet_core::jws::{self, Algorithm, Header};
+        use wallet_core::keys::{
+            Ed25519PrivateKey, KeyType, P256PrivateKey, PrivateKey, X25519PrivateKey,
+        };
+        use wallet_core::random::OsRandom;
+        use wallet_core::store::{self, KdfParams, Password};
+
+        let c = $c;
+        let mut rng = OsRandom;
+        let msg = [7u8; 256];
+
+        // Raw signatures.
+        let ed = Ed25519PrivateKey::generate(&mut rng).unwrap();
+        let ed_pk = ed.public_key();
+        let ed_sig = ed.sign(&msg);
+        c.bench_function("ed25519 sign (256 B)", |b| b.iter(|| ed.sign(black_box(&msg))));
+        c.bench_function("ed25519 verify (256 B)", |b| {
+            b.iter(|| ed_pk.verify(black_box(&msg), &ed_sig).unwrap())
+        });
+        let p = P256PrivateKey::generate(&mut rng).unwrap();
+        let p_pk = p.public_key();
+        let p_sig = p.sign_es256(&msg);
+        c.bench_function("es256 sign (256 B)", |b| b.iter(|| p.sign_es256(black_box(&msg))));
+        c.bench_function("es256 verify (256 B)", |b| {
+            b.iter(|| p_pk.verify_es256(black_box(&msg), &p_sig).unwrap())
+        });
+
+        // JWS compact over a 256-byte payload.
+        for (kt, alg, name) in [
+            (KeyType::Ed25519, Algorithm::EdDSA, "EdDSA"),
+            (KeyType::P256, Algorithm::ES256, "ES256"),
+        ] {
+            let key = PrivateKey::generate(kt, &mut rng).unwrap();
+            let public = key.public_key();
+            let header = Header::new(alg);
+            let token = jws::sign(&header, &msg, &key).unwrap();
+            c.bench_function(&format!("jws {name} sign"), |b| {
+                b.iter(|| jws::sign(&header, black_box(&msg), &key).unwrap())
+            });
+            c.bench_function(&format!("jws {name} verify"), |b| {
+                b.iter(|| jws::verify(black_box(&token), &public, &[alg]).unwrap())
+            });
+        }
+
+        // Credential API session: NaCl box of a ~1 KiB message, both directions.
+        let wallet = X25519PrivateKey::generate(&mut rng).unwrap();
+        let provider = X25519PrivateKey::generate(&mut rng).unwrap();
+        let wallet_uri = "did:key:z6LSwallet#z6LSwallet";
+        let provider_uri = "did:key:z6LSprovider#z6LSprovider";
+        let body = MessageBody::SubmitCredential(serde_json::json!({ "vp": "x".repeat(900) }));
+        let message =
+            Message::new(body, "did:key:z6LSwallet", "did:key:z6LSprovider", 0, &mut rng).unwrap();
+        let sealed = credential_api::encrypt(
+            &message, wallet_uri, &wallet, provider_uri, &provider.public_key(), &mut rng,
+        )
+        .unwrap();
+        c.bench_function("nacl box encrypt (1 KiB message)", |b| {
+            b.iter(|| {
+                credential_api::encrypt(
+                    black_box(&message), wallet_uri, &wallet, provider_uri,
+                    &provider.public_key(), &mut OsRandom,
+                )
+                .unwrap()
+            })
+        });
+        c.bench_function("nacl box decrypt (1 KiB message)", |b| {
+            b.iter(|| {
+                credential_api::decrypt(
+                    black_box(&sealed), &provider, &wallet.public_key(), "did:key:z6LSwallet",
+                )
+                .unwrap()
+            })
+        });
+
+        // Wallet store at the default (OWASP minimum) Argon2id parameters, 16 KiB wallet.
+        let password = Password::new("correct horse battery staple");
+        let wallet_json = vec![b'w'; 16 * 1024];
+        let (blob, key) =
+            store::seal_new(&wallet_json, &password, KdfParams::default(), &mut rng).unwrap();
+        c.bench_function("store unlock (password, Argon2id 19 MiB t=2 p=1)", |b| {
+            b.iter(|| {
+                store::unlock(black_box(&blob), &password, KdfParams::default(), &mut OsRandom)
+                    .unwrap()
+            })
+        });
+        c.bench_function("store unlock (cached key, 16 KiB)", |b| {
+            b.iter(|| store::unlock_with_key(black_box(&blob), &key).unwrap())
+        });
+        c.bench_function("store reseal (cached key, 16 KiB)", |b| {
+            b.iter(|| store::reseal(black_box(&blob), &wallet_json, &key, &mut OsRandom).unwrap())
+        });
+    }};
+}
