@@ -26,9 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::encoding::{b64u_decode, b64u_encode};
 use crate::jwk::{Jwk, JwkError};
-use crate::keys::{
-    KeyError, KeyType, P256PrivateKey, PrivateKey, PublicKey, X25519PrivateKey,
-};
+use crate::keys::{KeyError, KeyType, P256PrivateKey, PrivateKey, PublicKey, X25519PrivateKey};
 use crate::random::{RandomError, SecureRandom};
 
 /// The largest compact JWE [`decrypt`] accepts and [`encrypt`] produces (1 MiB).
@@ -164,7 +162,10 @@ impl EncryptOptions {
     /// Options with only `kid` set.
     #[must_use]
     pub fn with_kid(kid: impl Into<String>) -> Self {
-        Self { kid: Some(kid.into()), ..Self::default() }
+        Self {
+            kid: Some(kid.into()),
+            ..Self::default()
+        }
     }
 
     fn header(&self, alg: KeyManagement) -> Result<Header, JweError> {
@@ -203,7 +204,10 @@ impl core::fmt::Debug for Decrypted {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Decrypted")
             .field("header", &self.header)
-            .field("plaintext", &format_args!("[{} bytes redacted]", self.plaintext.len()))
+            .field(
+                "plaintext",
+                &format_args!("[{} bytes redacted]", self.plaintext.len()),
+            )
             .finish()
     }
 }
@@ -245,7 +249,12 @@ pub fn encrypt(
             let encrypted_key = pk.encrypt_oaep_sha256(rng, cek.as_slice())?;
             (cek, encrypted_key)
         }
-        (alg, key) => return Err(JweError::KeyMismatch { alg, key: key.key_type() }),
+        (alg, key) => {
+            return Err(JweError::KeyMismatch {
+                alg,
+                key: key.key_type(),
+            });
+        }
     };
     seal(&header, &cek, &encrypted_key, plaintext, rng)
 }
@@ -265,7 +274,10 @@ pub fn encrypt_to_jwk(
 ) -> Result<String, JweError> {
     let key = recipient.to_public_key()?;
     if options.kid.is_none() && recipient.kid.is_some() {
-        let options = EncryptOptions { kid: recipient.kid.clone(), ..options.clone() };
+        let options = EncryptOptions {
+            kid: recipient.kid.clone(),
+            ..options.clone()
+        };
         return encrypt(plaintext, &key, alg, &options, rng);
     }
     encrypt(plaintext, &key, alg, options, rng)
@@ -340,7 +352,12 @@ pub fn decrypt(
             let cek: [u8; CEK_LEN] = cek.as_slice().try_into().map_err(|_| JweError::Decrypt)?;
             Zeroizing::new(cek)
         }
-        (alg, key) => return Err(JweError::KeyMismatch { alg, key: key.key_type() }),
+        (alg, key) => {
+            return Err(JweError::KeyMismatch {
+                alg,
+                key: key.key_type(),
+            });
+        }
     };
     parts.open(&cek)
 }
@@ -375,7 +392,10 @@ pub fn peek_header(compact: &str) -> Result<Header, JweError> {
 
 fn check_plaintext(plaintext: &[u8]) -> Result<(), JweError> {
     if plaintext.len() > MAX_JWE_LEN {
-        return Err(JweError::TooLarge { what: "plaintext", max: MAX_JWE_LEN });
+        return Err(JweError::TooLarge {
+            what: "plaintext",
+            max: MAX_JWE_LEN,
+        });
     }
     Ok(())
 }
@@ -392,7 +412,13 @@ fn ecdh_sender_cek(
     if alg == KeyManagement::EcdhEs {
         // Direct key agreement: AlgorithmID is the "enc" value, and the JWE Encrypted
         // Key is the empty octet sequence.
-        concat_kdf(z, ContentEncryption::A256Gcm.name(), apu, apv, derived.as_mut_slice())?;
+        concat_kdf(
+            z,
+            ContentEncryption::A256Gcm.name(),
+            apu,
+            apv,
+            derived.as_mut_slice(),
+        )?;
         return Ok((derived, Vec::new()));
     }
     // Key agreement with key wrapping: AlgorithmID is the "alg" value.
@@ -400,7 +426,8 @@ fn ecdh_sender_cek(
     let cek = Zeroizing::new(rng.bytes::<CEK_LEN>()?);
     let kw = KwAes256::new_from_slice(derived.as_slice()).map_err(|_| JweError::Encrypt)?;
     let mut wrapped = vec![0u8; WRAPPED_CEK_LEN];
-    kw.wrap_key(cek.as_slice(), &mut wrapped).map_err(|_| JweError::Encrypt)?;
+    kw.wrap_key(cek.as_slice(), &mut wrapped)
+        .map_err(|_| JweError::Encrypt)?;
     Ok((cek, wrapped))
 }
 
@@ -415,7 +442,9 @@ fn seal(
     let iv = rng.bytes::<IV_LEN>()?;
     let protected = b64u_encode(header.to_json());
     // RFC 7516 §5.1 step 14: AAD = ASCII(Encoded Protected Header).
-    let (ciphertext, tag) = header.enc.encrypt(cek, &iv, protected.as_bytes(), plaintext)?;
+    let (ciphertext, tag) = header
+        .enc
+        .encrypt(cek, &iv, protected.as_bytes(), plaintext)?;
     let compact = [
         protected,
         b64u_encode(encrypted_key),
@@ -425,7 +454,10 @@ fn seal(
     ]
     .join(".");
     if compact.len() > MAX_JWE_LEN {
-        return Err(JweError::TooLarge { what: "JWE", max: MAX_JWE_LEN });
+        return Err(JweError::TooLarge {
+            what: "JWE",
+            max: MAX_JWE_LEN,
+        });
     }
     Ok(compact)
 }
@@ -443,7 +475,10 @@ struct Parts<'a> {
 impl<'a> Parts<'a> {
     fn parse(compact: &'a str) -> Result<Self, JweError> {
         if compact.len() > MAX_JWE_LEN {
-            return Err(JweError::TooLarge { what: "JWE", max: MAX_JWE_LEN });
+            return Err(JweError::TooLarge {
+                what: "JWE",
+                max: MAX_JWE_LEN,
+            });
         }
         let parts: Vec<&str> = compact.split('.').collect();
         let [protected_b64, encrypted_key, iv, ciphertext, tag] = parts.as_slice() else {
@@ -451,7 +486,10 @@ impl<'a> Parts<'a> {
         };
         // Bound the header before decoding it (base64 expands by 4/3).
         if protected_b64.len() > MAX_HEADER_LEN.div_ceil(3) * 4 {
-            return Err(JweError::TooLarge { what: "protected header", max: MAX_HEADER_LEN });
+            return Err(JweError::TooLarge {
+                what: "protected header",
+                max: MAX_HEADER_LEN,
+            });
         }
         let decode = |s: &str, what| b64u_decode(s).map_err(|_| JweError::Base64(what));
         let header_json = decode(protected_b64, "protected header")?;
@@ -466,7 +504,14 @@ impl<'a> Parts<'a> {
         if tag.len() != TAG_LEN {
             return Err(JweError::TagLength(tag.len()));
         }
-        Ok(Self { protected_b64, header, encrypted_key, iv, ciphertext, tag })
+        Ok(Self {
+            protected_b64,
+            header,
+            encrypted_key,
+            iv,
+            ciphertext,
+            tag,
+        })
     }
 
     /// RFC 7516 §5.2 step 10: "When Direct Key Agreement is employed, verify that the
@@ -488,7 +533,11 @@ impl<'a> Parts<'a> {
     /// curve, not the identity) happens in `Jwk::to_public_key`; skipping it is the
     /// invalid-curve attack that leaks the recipient's private key.
     fn epk(&self, curve: KeyType) -> Result<PublicKey, JweError> {
-        let epk = self.header.epk.as_ref().ok_or(JweError::MissingHeader("epk"))?;
+        let epk = self
+            .header
+            .epk
+            .as_ref()
+            .ok_or(JweError::MissingHeader("epk"))?;
         if epk.key_type().ok() != Some(curve) {
             return Err(JweError::EpkCurveMismatch);
         }
@@ -497,9 +546,14 @@ impl<'a> Parts<'a> {
 
     fn party_info(&self) -> Result<(Vec<u8>, Vec<u8>), JweError> {
         let decode = |v: Option<&String>, what| {
-            v.map_or(Ok(Vec::new()), |s| b64u_decode(s).map_err(|_| JweError::Base64(what)))
+            v.map_or(Ok(Vec::new()), |s| {
+                b64u_decode(s).map_err(|_| JweError::Base64(what))
+            })
         };
-        Ok((decode(self.header.apu.as_ref(), "apu")?, decode(self.header.apv.as_ref(), "apv")?))
+        Ok((
+            decode(self.header.apu.as_ref(), "apu")?,
+            decode(self.header.apv.as_ref(), "apv")?,
+        ))
     }
 
     /// The recipient's CEK for the ECDH-ES modes (RFC 7518 §4.6.2).
@@ -507,10 +561,22 @@ impl<'a> Parts<'a> {
         let (apu, apv) = self.party_info()?;
         let mut derived = Zeroizing::new([0u8; CEK_LEN]);
         if self.header.alg == KeyManagement::EcdhEs {
-            concat_kdf(z, self.header.enc.name(), &apu, &apv, derived.as_mut_slice())?;
+            concat_kdf(
+                z,
+                self.header.enc.name(),
+                &apu,
+                &apv,
+                derived.as_mut_slice(),
+            )?;
             return Ok(derived);
         }
-        concat_kdf(z, self.header.alg.name(), &apu, &apv, derived.as_mut_slice())?;
+        concat_kdf(
+            z,
+            self.header.alg.name(),
+            &apu,
+            &apv,
+            derived.as_mut_slice(),
+        )?;
         let kw = KwAes256::new_from_slice(derived.as_slice()).map_err(|_| JweError::Decrypt)?;
         let mut cek = Zeroizing::new([0u8; CEK_LEN]);
         kw.unwrap_key(&self.encrypted_key, cek.as_mut_slice())
@@ -526,6 +592,9 @@ impl<'a> Parts<'a> {
             &self.ciphertext,
             &self.tag,
         )?;
-        Ok(Decrypted { header: self.header, plaintext })
+        Ok(Decrypted {
+            header: self.header,
+            plaintext,
+        })
     }
 }

@@ -12,13 +12,12 @@ use rng::{FailingRandom, SeededRandom};
 use serde_json::{Value, json};
 use wallet_core::encoding::{b64u_decode, b64u_encode};
 use wallet_core::jwe::{
-    self, ContentEncryption, EncryptOptions, JweError, KeyManagement, MAX_HEADER_LEN,
-    MAX_JWE_LEN, concat_kdf,
+    self, ContentEncryption, EncryptOptions, JweError, KeyManagement, MAX_HEADER_LEN, MAX_JWE_LEN,
+    concat_kdf,
 };
 use wallet_core::jwk::Jwk;
 use wallet_core::keys::{
-    Ed25519PrivateKey, KeyError, KeyType, P256PrivateKey, PrivateKey, PublicKey,
-    X25519PublicKey,
+    Ed25519PrivateKey, KeyError, KeyType, P256PrivateKey, PrivateKey, PublicKey, X25519PublicKey,
 };
 
 const APPENDIX_C: &str = include_str!("../../tests/vectors/rfc7518/appendix-c.json");
@@ -72,7 +71,14 @@ fn rng() -> SeededRandom {
 }
 
 fn enc(plaintext: &[u8], to: &PrivateKey, alg: KeyManagement) -> String {
-    jwe::encrypt(plaintext, &to.public_key(), alg, &EncryptOptions::default(), &mut rng()).unwrap()
+    jwe::encrypt(
+        plaintext,
+        &to.public_key(),
+        alg,
+        &EncryptOptions::default(),
+        &mut rng(),
+    )
+    .unwrap()
 }
 
 fn parts(compact: &str) -> Vec<String> {
@@ -151,15 +157,19 @@ fn rfc7520_5_5_ecdh_es_p256_derived_cek() {
     let PrivateKey::P256(recipient) = jwk(&v["input"]["key"]).to_private_key().unwrap() else {
         panic!("P-256 key expected");
     };
-    let PublicKey::P256(epk) =
-        jwk(&v["encrypting_content"]["protected"]["epk"]).to_public_key().unwrap()
+    let PublicKey::P256(epk) = jwk(&v["encrypting_content"]["protected"]["epk"])
+        .to_public_key()
+        .unwrap()
     else {
         panic!("P-256 epk expected");
     };
     let z = recipient.agree(&epk);
     let mut cek = [0u8; 32];
     concat_kdf(z.as_slice(), "A128CBC-HS256", b"", b"", &mut cek).unwrap();
-    assert_eq!(b64u_encode(cek), v["encrypting_key"]["cek"].as_str().unwrap());
+    assert_eq!(
+        b64u_encode(cek),
+        v["encrypting_key"]["cek"].as_str().unwrap()
+    );
 }
 
 #[test]
@@ -182,12 +192,23 @@ fn rfc7520_5_2_a256gcm_content_encryption() {
     let aad = content["protected_b64u"].as_str().unwrap().as_bytes();
     let plaintext = v["input"]["plaintext"].as_str().unwrap().as_bytes();
 
-    let (ciphertext, tag) = ContentEncryption::A256Gcm.encrypt(&cek, &iv, aad, plaintext).unwrap();
-    assert_eq!(b64u_encode(&ciphertext), content["ciphertext"].as_str().unwrap());
+    let (ciphertext, tag) = ContentEncryption::A256Gcm
+        .encrypt(&cek, &iv, aad, plaintext)
+        .unwrap();
+    assert_eq!(
+        b64u_encode(&ciphertext),
+        content["ciphertext"].as_str().unwrap()
+    );
     assert_eq!(b64u_encode(tag), content["tag"].as_str().unwrap());
 
     let decrypted = ContentEncryption::A256Gcm
-        .decrypt(&cek, &iv, aad, &b64(&content["ciphertext"]), &b64(&content["tag"]))
+        .decrypt(
+            &cek,
+            &iv,
+            aad,
+            &b64(&content["ciphertext"]),
+            &b64(&content["tag"]),
+        )
         .unwrap();
     assert_eq!(decrypted.as_slice(), plaintext);
 }
@@ -226,7 +247,10 @@ fn decrypt_case(case: &Value) -> jwe::Decrypted {
         jwe::decrypt(compact, &key(case["key"].as_str().unwrap()), &[alg]).unwrap()
     };
     assert_eq!(decrypted.header.alg, alg);
-    assert_eq!(decrypted.plaintext.as_slice(), case["plaintext"].as_str().unwrap().as_bytes());
+    assert_eq!(
+        decrypted.plaintext.as_slice(),
+        case["plaintext"].as_str().unwrap().as_bytes()
+    );
     decrypted
 }
 
@@ -245,12 +269,20 @@ fn own_vectors_are_reproduced_exactly_and_decrypt() {
             let to = key(case["key"].as_str().unwrap()).public_key();
             jwe::encrypt(plaintext, &to, alg, &options, &mut rng).unwrap()
         };
-        assert_eq!(compact, case["compact"].as_str().unwrap(), "{}", case["name"]);
+        assert_eq!(
+            compact,
+            case["compact"].as_str().unwrap(),
+            "{}",
+            case["name"]
+        );
         let decrypted = decrypt_case(case);
         assert_eq!(decrypted.header.kid, options.kid);
         assert_eq!(decrypted.header.typ, options.typ);
         assert_eq!(decrypted.header.cty, options.cty);
-        assert_eq!(decrypted.header.apu, case["apu"].as_str().map(str::to_owned));
+        assert_eq!(
+            decrypted.header.apu,
+            case["apu"].as_str().map(str::to_owned)
+        );
     }
 }
 
@@ -260,7 +292,10 @@ fn node_jose_vectors_decrypt() {
     assert_eq!(cases.as_array().unwrap().len(), 6);
     for case in cases.as_array().unwrap() {
         let decrypted = decrypt_case(case);
-        assert_eq!(decrypted.header.kid.as_deref(), json(KEYS)[case["key"].as_str().unwrap()]["kid"].as_str());
+        assert_eq!(
+            decrypted.header.kid.as_deref(),
+            json(KEYS)[case["key"].as_str().unwrap()]["kid"].as_str()
+        );
     }
 }
 
@@ -286,10 +321,21 @@ fn round_trip_every_algorithm_and_curve() {
         assert_eq!(out.header.enc, ContentEncryption::A256Gcm);
         assert_eq!(out.header.epk.is_some(), alg != KeyManagement::RsaOaep256);
     }
-    let compact = jwe::encrypt_dir(plaintext, &dir_key(), &EncryptOptions::default(), &mut rng())
-        .unwrap();
+    let compact = jwe::encrypt_dir(
+        plaintext,
+        &dir_key(),
+        &EncryptOptions::default(),
+        &mut rng(),
+    )
+    .unwrap();
     assert!(parts(&compact)[1].is_empty());
-    assert_eq!(jwe::decrypt_dir(&compact, &dir_key()).unwrap().plaintext.as_slice(), plaintext);
+    assert_eq!(
+        jwe::decrypt_dir(&compact, &dir_key())
+            .unwrap()
+            .plaintext
+            .as_slice(),
+        plaintext
+    );
 }
 
 #[test]
@@ -311,9 +357,14 @@ fn header_members_are_carried_and_authenticated() {
         apv: Some(b"Bob".to_vec()),
         extra,
     };
-    let compact =
-        jwe::encrypt(b"x", &x25519().public_key(), KeyManagement::EcdhEs, &options, &mut rng())
-            .unwrap();
+    let compact = jwe::encrypt(
+        b"x",
+        &x25519().public_key(),
+        KeyManagement::EcdhEs,
+        &options,
+        &mut rng(),
+    )
+    .unwrap();
     let header = jwe::peek_header(&compact).unwrap();
     assert_eq!(header.kid.as_deref(), Some("did:key:z6LS#z6LS"));
     assert_eq!(header.apu.as_deref(), Some("QWxpY2U"));
@@ -325,23 +376,45 @@ fn header_members_are_carried_and_authenticated() {
     assert_eq!(out.header, header);
     // Members are serialized in lexicographic order (deterministic output).
     let json_text = String::from_utf8(b64u_decode(&parts(&compact)[0]).unwrap()).unwrap();
-    assert!(json_text.starts_with(r#"{"alg":"ECDH-ES","apu":"QWxpY2U","apv":"Qm9i","cty":"JWT","enc":"A256GCM","epk":"#));
+    assert!(json_text.starts_with(
+        r#"{"alg":"ECDH-ES","apu":"QWxpY2U","apv":"Qm9i","cty":"JWT","enc":"A256GCM","epk":"#
+    ));
 }
 
 #[test]
 fn apu_apv_enter_the_key_derivation() {
-    let options = EncryptOptions { apu: Some(b"Alice".to_vec()), ..EncryptOptions::default() };
-    let compact =
-        jwe::encrypt(b"x", &p256().public_key(), KeyManagement::EcdhEs, &options, &mut rng())
-            .unwrap();
+    let options = EncryptOptions {
+        apu: Some(b"Alice".to_vec()),
+        ..EncryptOptions::default()
+    };
+    let compact = jwe::encrypt(
+        b"x",
+        &p256().public_key(),
+        KeyManagement::EcdhEs,
+        &options,
+        &mut rng(),
+    )
+    .unwrap();
     // Same AAD-independent change: swap apu in the header for another value. The tag
     // fails either way, but a different apu must change the derived key too, which we
     // see through the sender side: same rng, different apu -> different ciphertext.
-    let other = EncryptOptions { apu: Some(b"Mallory".to_vec()), ..EncryptOptions::default() };
-    let compact2 =
-        jwe::encrypt(b"x", &p256().public_key(), KeyManagement::EcdhEs, &other, &mut rng())
-            .unwrap();
-    assert_eq!(parts(&compact)[2], parts(&compact2)[2], "same IV from the same seed");
+    let other = EncryptOptions {
+        apu: Some(b"Mallory".to_vec()),
+        ..EncryptOptions::default()
+    };
+    let compact2 = jwe::encrypt(
+        b"x",
+        &p256().public_key(),
+        KeyManagement::EcdhEs,
+        &other,
+        &mut rng(),
+    )
+    .unwrap();
+    assert_eq!(
+        parts(&compact)[2],
+        parts(&compact2)[2],
+        "same IV from the same seed"
+    );
     assert_ne!(parts(&compact)[3], parts(&compact2)[3]);
 }
 
@@ -349,8 +422,22 @@ fn apu_apv_enter_the_key_derivation() {
 fn every_encryption_is_fresh() {
     let mut rng = rng();
     let to = p256().public_key();
-    let a = jwe::encrypt(b"same", &to, KeyManagement::EcdhEsA256Kw, &EncryptOptions::default(), &mut rng).unwrap();
-    let b = jwe::encrypt(b"same", &to, KeyManagement::EcdhEsA256Kw, &EncryptOptions::default(), &mut rng).unwrap();
+    let a = jwe::encrypt(
+        b"same",
+        &to,
+        KeyManagement::EcdhEsA256Kw,
+        &EncryptOptions::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let b = jwe::encrypt(
+        b"same",
+        &to,
+        KeyManagement::EcdhEsA256Kw,
+        &EncryptOptions::default(),
+        &mut rng,
+    )
+    .unwrap();
     let (pa, pb) = (parts(&a), parts(&b));
     assert_ne!(pa[0], pb[0], "fresh ephemeral key");
     assert_ne!(pa[1], pb[1], "fresh CEK");
@@ -363,13 +450,42 @@ fn every_encryption_is_fresh() {
 #[test]
 fn encrypt_to_jwk_uses_its_kid() {
     let recipient = Jwk::from_public_key(&p256().public_key()).with_kid("k-1");
-    let compact = jwe::encrypt_to_jwk(b"x", &recipient, KeyManagement::EcdhEs, &EncryptOptions::default(), &mut rng()).unwrap();
-    assert_eq!(jwe::peek_header(&compact).unwrap().kid.as_deref(), Some("k-1"));
-    let compact = jwe::encrypt_to_jwk(b"x", &recipient, KeyManagement::EcdhEs, &EncryptOptions::with_kid("k-2"), &mut rng()).unwrap();
-    assert_eq!(jwe::peek_header(&compact).unwrap().kid.as_deref(), Some("k-2"));
-    let bad = Jwk { x: Some("AAAA".into()), ..recipient };
+    let compact = jwe::encrypt_to_jwk(
+        b"x",
+        &recipient,
+        KeyManagement::EcdhEs,
+        &EncryptOptions::default(),
+        &mut rng(),
+    )
+    .unwrap();
+    assert_eq!(
+        jwe::peek_header(&compact).unwrap().kid.as_deref(),
+        Some("k-1")
+    );
+    let compact = jwe::encrypt_to_jwk(
+        b"x",
+        &recipient,
+        KeyManagement::EcdhEs,
+        &EncryptOptions::with_kid("k-2"),
+        &mut rng(),
+    )
+    .unwrap();
+    assert_eq!(
+        jwe::peek_header(&compact).unwrap().kid.as_deref(),
+        Some("k-2")
+    );
+    let bad = Jwk {
+        x: Some("AAAA".into()),
+        ..recipient
+    };
     assert!(matches!(
-        jwe::encrypt_to_jwk(b"x", &bad, KeyManagement::EcdhEs, &EncryptOptions::default(), &mut rng()),
+        jwe::encrypt_to_jwk(
+            b"x",
+            &bad,
+            KeyManagement::EcdhEs,
+            &EncryptOptions::default(),
+            &mut rng()
+        ),
         Err(JweError::Jwk(_))
     ));
 }
@@ -388,7 +504,10 @@ fn algorithm_names() {
     for alg in ALL {
         assert_eq!(KeyManagement::from_name(alg.name()).unwrap(), alg);
     }
-    assert_eq!(ContentEncryption::from_name("A256GCM").unwrap(), ContentEncryption::A256Gcm);
+    assert_eq!(
+        ContentEncryption::from_name("A256GCM").unwrap(),
+        ContentEncryption::A256Gcm
+    );
     assert_eq!(
         KeyManagement::from_name("ecdh-es").unwrap_err(),
         JweError::UnsupportedAlgorithm("ecdh-es".into())
@@ -403,34 +522,75 @@ fn encrypt_rejects_mismatched_keys() {
     let ed = PrivateKey::Ed25519(Ed25519PrivateKey::generate(&mut rng()).unwrap()).public_key();
     assert_eq!(
         jwe::encrypt(b"x", &ed, KeyManagement::EcdhEs, &opts, &mut rng()).unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::EcdhEs, key: KeyType::Ed25519 }
+        JweError::KeyMismatch {
+            alg: KeyManagement::EcdhEs,
+            key: KeyType::Ed25519
+        }
     );
     assert_eq!(
-        jwe::encrypt(b"x", &p256().public_key(), KeyManagement::RsaOaep256, &opts, &mut rng())
-            .unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::RsaOaep256, key: KeyType::P256 }
+        jwe::encrypt(
+            b"x",
+            &p256().public_key(),
+            KeyManagement::RsaOaep256,
+            &opts,
+            &mut rng()
+        )
+        .unwrap_err(),
+        JweError::KeyMismatch {
+            alg: KeyManagement::RsaOaep256,
+            key: KeyType::P256
+        }
     );
     assert_eq!(
-        jwe::encrypt(b"x", &rsa().public_key(), KeyManagement::EcdhEsA256Kw, &opts, &mut rng())
-            .unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::EcdhEsA256Kw, key: KeyType::Rsa }
+        jwe::encrypt(
+            b"x",
+            &rsa().public_key(),
+            KeyManagement::EcdhEsA256Kw,
+            &opts,
+            &mut rng()
+        )
+        .unwrap_err(),
+        JweError::KeyMismatch {
+            alg: KeyManagement::EcdhEsA256Kw,
+            key: KeyType::Rsa
+        }
     );
     assert_eq!(
-        jwe::encrypt(b"x", &p256().public_key(), KeyManagement::Dir, &opts, &mut rng())
-            .unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::Dir, key: KeyType::P256 }
+        jwe::encrypt(
+            b"x",
+            &p256().public_key(),
+            KeyManagement::Dir,
+            &opts,
+            &mut rng()
+        )
+        .unwrap_err(),
+        JweError::KeyMismatch {
+            alg: KeyManagement::Dir,
+            key: KeyType::P256
+        }
     );
 }
 
 #[test]
 fn encrypt_rejects_reserved_extra_members() {
-    for name in ["alg", "enc", "epk", "kid", "apu", "zip", "crit", "jku", "x5u", "jwk"] {
+    for name in [
+        "alg", "enc", "epk", "kid", "apu", "zip", "crit", "jku", "x5u", "jwk",
+    ] {
         let mut extra = serde_json::Map::new();
         extra.insert(name.into(), json!("x"));
-        let opts = EncryptOptions { extra, ..EncryptOptions::default() };
+        let opts = EncryptOptions {
+            extra,
+            ..EncryptOptions::default()
+        };
         assert_eq!(
-            jwe::encrypt(b"x", &p256().public_key(), KeyManagement::EcdhEs, &opts, &mut rng())
-                .unwrap_err(),
+            jwe::encrypt(
+                b"x",
+                &p256().public_key(),
+                KeyManagement::EcdhEs,
+                &opts,
+                &mut rng()
+            )
+            .unwrap_err(),
             JweError::ReservedHeader(name.into())
         );
         assert_eq!(
@@ -445,13 +605,19 @@ fn encrypt_rejects_oversized_plaintext() {
     let big = vec![0u8; MAX_JWE_LEN + 1];
     assert_eq!(
         jwe::encrypt_dir(&big, &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap_err(),
-        JweError::TooLarge { what: "plaintext", max: MAX_JWE_LEN }
+        JweError::TooLarge {
+            what: "plaintext",
+            max: MAX_JWE_LEN
+        }
     );
     // Within the plaintext limit, but the encoded JWE would exceed the 1 MiB cap.
     let big = vec![0u8; MAX_JWE_LEN - 100];
     assert_eq!(
         jwe::encrypt_dir(&big, &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap_err(),
-        JweError::TooLarge { what: "JWE", max: MAX_JWE_LEN }
+        JweError::TooLarge {
+            what: "JWE",
+            max: MAX_JWE_LEN
+        }
     );
 }
 
@@ -459,16 +625,33 @@ fn encrypt_rejects_oversized_plaintext() {
 fn encrypt_surfaces_rng_failure() {
     for alg in [KeyManagement::EcdhEs, KeyManagement::EcdhEsA256Kw] {
         assert!(matches!(
-            jwe::encrypt(b"x", &p256().public_key(), alg, &EncryptOptions::default(), &mut FailingRandom),
+            jwe::encrypt(
+                b"x",
+                &p256().public_key(),
+                alg,
+                &EncryptOptions::default(),
+                &mut FailingRandom
+            ),
             Err(JweError::Key(KeyError::Random(_)))
         ));
     }
     assert!(matches!(
-        jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut FailingRandom),
+        jwe::encrypt_dir(
+            b"x",
+            &dir_key(),
+            &EncryptOptions::default(),
+            &mut FailingRandom
+        ),
         Err(JweError::Random(_))
     ));
     assert!(matches!(
-        jwe::encrypt(b"x", &rsa().public_key(), KeyManagement::RsaOaep256, &EncryptOptions::default(), &mut FailingRandom),
+        jwe::encrypt(
+            b"x",
+            &rsa().public_key(),
+            KeyManagement::RsaOaep256,
+            &EncryptOptions::default(),
+            &mut FailingRandom
+        ),
         Err(JweError::Random(_))
     ));
 }
@@ -477,8 +660,14 @@ fn encrypt_surfaces_rng_failure() {
 fn encrypt_to_low_order_x25519_key_fails() {
     let low_order = PublicKey::X25519(X25519PublicKey::from_bytes(&[0u8; 32]).unwrap());
     assert_eq!(
-        jwe::encrypt(b"x", &low_order, KeyManagement::EcdhEs, &EncryptOptions::default(), &mut rng())
-            .unwrap_err(),
+        jwe::encrypt(
+            b"x",
+            &low_order,
+            KeyManagement::EcdhEs,
+            &EncryptOptions::default(),
+            &mut rng()
+        )
+        .unwrap_err(),
         JweError::Key(KeyError::NonContributory)
     );
 }
@@ -490,11 +679,17 @@ fn rejects_oversized_input() {
     let huge = "a".repeat(MAX_JWE_LEN + 1);
     assert_eq!(
         jwe::decrypt(&huge, &p256(), &ALL).unwrap_err(),
-        JweError::TooLarge { what: "JWE", max: MAX_JWE_LEN }
+        JweError::TooLarge {
+            what: "JWE",
+            max: MAX_JWE_LEN
+        }
     );
     assert_eq!(
         jwe::decrypt_dir(&huge, &dir_key()).unwrap_err(),
-        JweError::TooLarge { what: "JWE", max: MAX_JWE_LEN }
+        JweError::TooLarge {
+            what: "JWE",
+            max: MAX_JWE_LEN
+        }
     );
 }
 
@@ -503,13 +698,19 @@ fn rejects_oversized_header() {
     let header = json!({"alg": "dir", "enc": "A256GCM", "pad": "x".repeat(MAX_HEADER_LEN)});
     assert_eq!(
         jwe::decrypt_dir(&with_header(&header), &dir_key()).unwrap_err(),
-        JweError::TooLarge { what: "protected header", max: MAX_HEADER_LEN }
+        JweError::TooLarge {
+            what: "protected header",
+            max: MAX_HEADER_LEN
+        }
     );
     // Just under the encoded bound but over the decoded one: caught after decoding.
     let header = json!({"alg": "dir", "enc": "A256GCM", "pad": "x".repeat(MAX_HEADER_LEN - 30)});
     assert_eq!(
         jwe::Header::from_json(header.to_string().as_bytes()).unwrap_err(),
-        JweError::TooLarge { what: "protected header", max: MAX_HEADER_LEN }
+        JweError::TooLarge {
+            what: "protected header",
+            max: MAX_HEADER_LEN
+        }
     );
 }
 
@@ -517,16 +718,31 @@ fn rejects_oversized_header() {
 fn rejects_wrong_part_count() {
     let compact = enc(b"x", &p256(), KeyManagement::EcdhEs);
     let p = parts(&compact);
-    assert_eq!(jwe::decrypt(&join(&p[..4]), &p256(), &ALL).unwrap_err(), JweError::PartCount(4));
+    assert_eq!(
+        jwe::decrypt(&join(&p[..4]), &p256(), &ALL).unwrap_err(),
+        JweError::PartCount(4)
+    );
     let six = format!("{compact}.AAAA");
-    assert_eq!(jwe::decrypt(&six, &p256(), &ALL).unwrap_err(), JweError::PartCount(6));
-    assert_eq!(jwe::decrypt("", &p256(), &ALL).unwrap_err(), JweError::PartCount(1));
+    assert_eq!(
+        jwe::decrypt(&six, &p256(), &ALL).unwrap_err(),
+        JweError::PartCount(6)
+    );
+    assert_eq!(
+        jwe::decrypt("", &p256(), &ALL).unwrap_err(),
+        JweError::PartCount(1)
+    );
 }
 
 #[test]
 fn rejects_bad_base64_in_each_part() {
     let compact = enc(b"x", &rsa(), KeyManagement::RsaOaep256);
-    let names = ["protected header", "encrypted key", "IV", "ciphertext", "authentication tag"];
+    let names = [
+        "protected header",
+        "encrypted key",
+        "IV",
+        "ciphertext",
+        "authentication tag",
+    ];
     for (i, name) in names.into_iter().enumerate() {
         for bad in ["a+b", "ab==", "a b", "A"] {
             let mut p = parts(&compact);
@@ -543,14 +759,25 @@ fn rejects_bad_base64_in_each_part() {
 #[test]
 fn rejects_non_object_header() {
     for text in ["[]", "\"dir\"", "{", "", "{\"alg\":\"dir\",}"] {
-        let compact = format!("{}..{}.AA.{}", b64u_encode(text), b64u_encode([0u8; 12]), b64u_encode([0u8; 16]));
+        let compact = format!(
+            "{}..{}.AA.{}",
+            b64u_encode(text),
+            b64u_encode([0u8; 12]),
+            b64u_encode([0u8; 16])
+        );
         assert!(
-            matches!(jwe::decrypt_dir(&compact, &dir_key()), Err(JweError::HeaderJson(_))),
+            matches!(
+                jwe::decrypt_dir(&compact, &dir_key()),
+                Err(JweError::HeaderJson(_))
+            ),
             "{text:?}"
         );
     }
     // Invalid UTF-8 is not JSON.
-    assert!(matches!(jwe::Header::from_json(b"{\"alg\":\"\xff\"}"), Err(JweError::HeaderJson(_))));
+    assert!(matches!(
+        jwe::Header::from_json(b"{\"alg\":\"\xff\"}"),
+        Err(JweError::HeaderJson(_))
+    ));
 }
 
 #[test]
@@ -558,28 +785,65 @@ fn rejects_missing_or_mistyped_alg_and_enc() {
     let cases = [
         (json!({"enc": "A256GCM"}), JweError::MissingHeader("alg")),
         (json!({"alg": "dir"}), JweError::MissingHeader("enc")),
-        (json!({"alg": 1, "enc": "A256GCM"}), JweError::HeaderMemberType("alg")),
-        (json!({"alg": "dir", "enc": null}), JweError::HeaderMemberType("enc")),
-        (json!({"alg": "dir", "enc": "A256GCM", "kid": 7}), JweError::HeaderMemberType("kid")),
-        (json!({"alg": "dir", "enc": "A256GCM", "apu": []}), JweError::HeaderMemberType("apu")),
-        (json!({"alg": "dir", "enc": "A256GCM", "epk": "key"}), JweError::HeaderMemberType("epk")),
-        (json!({"alg": "dir", "enc": "A256GCM", "epk": {"kty": 1}}), JweError::HeaderMemberType("epk")),
+        (
+            json!({"alg": 1, "enc": "A256GCM"}),
+            JweError::HeaderMemberType("alg"),
+        ),
+        (
+            json!({"alg": "dir", "enc": null}),
+            JweError::HeaderMemberType("enc"),
+        ),
+        (
+            json!({"alg": "dir", "enc": "A256GCM", "kid": 7}),
+            JweError::HeaderMemberType("kid"),
+        ),
+        (
+            json!({"alg": "dir", "enc": "A256GCM", "apu": []}),
+            JweError::HeaderMemberType("apu"),
+        ),
+        (
+            json!({"alg": "dir", "enc": "A256GCM", "epk": "key"}),
+            JweError::HeaderMemberType("epk"),
+        ),
+        (
+            json!({"alg": "dir", "enc": "A256GCM", "epk": {"kty": 1}}),
+            JweError::HeaderMemberType("epk"),
+        ),
     ];
     for (header, expected) in cases {
-        assert_eq!(jwe::decrypt_dir(&with_header(&header), &dir_key()).unwrap_err(), expected, "{header}");
+        assert_eq!(
+            jwe::decrypt_dir(&with_header(&header), &dir_key()).unwrap_err(),
+            expected,
+            "{header}"
+        );
     }
 }
 
 #[test]
 fn rejects_unsupported_algorithms() {
-    for alg in ["none", "RSA1_5", "RSA-OAEP", "A256KW", "ECDH-ES+A128KW", "PBES2-HS256+A128KW", "HS256", ""] {
+    for alg in [
+        "none",
+        "RSA1_5",
+        "RSA-OAEP",
+        "A256KW",
+        "ECDH-ES+A128KW",
+        "PBES2-HS256+A128KW",
+        "HS256",
+        "",
+    ] {
         let header = json!({"alg": alg, "enc": "A256GCM"});
         assert_eq!(
             jwe::decrypt(&with_header(&header), &p256(), &ALL).unwrap_err(),
             JweError::UnsupportedAlgorithm(alg.into())
         );
     }
-    for enc in ["A128GCM", "A192GCM", "A128CBC-HS256", "A256CBC-HS512", "none"] {
+    for enc in [
+        "A128GCM",
+        "A192GCM",
+        "A128CBC-HS256",
+        "A256CBC-HS512",
+        "none",
+    ] {
         let header = json!({"alg": "dir", "enc": enc});
         assert_eq!(
             jwe::decrypt_dir(&with_header(&header), &dir_key()).unwrap_err(),
@@ -591,19 +855,29 @@ fn rejects_unsupported_algorithms() {
 #[test]
 fn rejects_zip() {
     // A real JWE with "zip" added: refused before anything is decrypted or inflated.
-    let compact = jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
+    let compact =
+        jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
     let zipped = replace_header(&compact, |h| {
         h.insert("zip".into(), json!("DEF"));
     });
-    assert_eq!(jwe::decrypt_dir(&zipped, &dir_key()).unwrap_err(), JweError::Compression);
-    assert_eq!(jwe::peek_header(&zipped).unwrap_err(), JweError::Compression);
+    assert_eq!(
+        jwe::decrypt_dir(&zipped, &dir_key()).unwrap_err(),
+        JweError::Compression
+    );
+    assert_eq!(
+        jwe::peek_header(&zipped).unwrap_err(),
+        JweError::Compression
+    );
 }
 
 #[test]
 fn rejects_crit() {
     for crit in [json!(["exp"]), json!([]), json!("b64")] {
         let header = json!({"alg": "ECDH-ES", "enc": "A256GCM", "crit": crit});
-        assert_eq!(jwe::decrypt(&with_header(&header), &p256(), &ALL).unwrap_err(), JweError::Critical);
+        assert_eq!(
+            jwe::decrypt(&with_header(&header), &p256(), &ALL).unwrap_err(),
+            JweError::Critical
+        );
     }
 }
 
@@ -634,16 +908,24 @@ fn rejects_wrong_iv_length() {
     for len in [0usize, 8, 11, 13, 16] {
         let mut p = parts(&enc(b"x", &p256(), KeyManagement::EcdhEs));
         p[2] = b64u_encode(vec![0u8; len]);
-        assert_eq!(jwe::decrypt(&join(&p), &p256(), &ALL).unwrap_err(), JweError::IvLength(len));
+        assert_eq!(
+            jwe::decrypt(&join(&p), &p256(), &ALL).unwrap_err(),
+            JweError::IvLength(len)
+        );
     }
 }
 
 #[test]
 fn rejects_wrong_tag_length() {
     for len in [0usize, 12, 15, 17, 32] {
-        let mut p = parts(&jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap());
+        let mut p = parts(
+            &jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap(),
+        );
         p[4] = b64u_encode(vec![0u8; len]);
-        assert_eq!(jwe::decrypt_dir(&join(&p), &dir_key()).unwrap_err(), JweError::TagLength(len));
+        assert_eq!(
+            jwe::decrypt_dir(&join(&p), &dir_key()).unwrap_err(),
+            JweError::TagLength(len)
+        );
     }
 }
 
@@ -651,11 +933,30 @@ fn rejects_wrong_tag_length() {
 fn content_encryption_checks_lengths() {
     let gcm = ContentEncryption::A256Gcm;
     let iv = [0u8; 12];
-    assert_eq!(gcm.encrypt(&[0u8; 16], &iv, b"", b"x").unwrap_err(), JweError::CekLength(16));
-    assert_eq!(gcm.decrypt(&[0u8; 31], &iv, b"", b"x", &[0u8; 16]).unwrap_err(), JweError::CekLength(31));
-    assert_eq!(gcm.decrypt(&[0u8; 32], &[0u8; 16], b"", b"x", &[0u8; 16]).unwrap_err(), JweError::IvLength(16));
-    assert_eq!(gcm.decrypt(&[0u8; 32], &iv, b"", b"x", &[0u8; 8]).unwrap_err(), JweError::TagLength(8));
-    assert_eq!(gcm.decrypt(&[0u8; 32], &iv, b"", b"x", &[0u8; 16]).unwrap_err(), JweError::Decrypt);
+    assert_eq!(
+        gcm.encrypt(&[0u8; 16], &iv, b"", b"x").unwrap_err(),
+        JweError::CekLength(16)
+    );
+    assert_eq!(
+        gcm.decrypt(&[0u8; 31], &iv, b"", b"x", &[0u8; 16])
+            .unwrap_err(),
+        JweError::CekLength(31)
+    );
+    assert_eq!(
+        gcm.decrypt(&[0u8; 32], &[0u8; 16], b"", b"x", &[0u8; 16])
+            .unwrap_err(),
+        JweError::IvLength(16)
+    );
+    assert_eq!(
+        gcm.decrypt(&[0u8; 32], &iv, b"", b"x", &[0u8; 8])
+            .unwrap_err(),
+        JweError::TagLength(8)
+    );
+    assert_eq!(
+        gcm.decrypt(&[0u8; 32], &iv, b"", b"x", &[0u8; 16])
+            .unwrap_err(),
+        JweError::Decrypt
+    );
 }
 
 // -------------------------------------------------------------- policy rejections
@@ -682,22 +983,34 @@ fn rejects_algorithm_key_mismatch() {
     let to_rsa = enc(b"x", &rsa(), KeyManagement::RsaOaep256);
     assert_eq!(
         jwe::decrypt(&to_rsa, &p256(), &ALL).unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::RsaOaep256, key: KeyType::P256 }
+        JweError::KeyMismatch {
+            alg: KeyManagement::RsaOaep256,
+            key: KeyType::P256
+        }
     );
     let to_ec = enc(b"x", &p256(), KeyManagement::EcdhEsA256Kw);
     assert_eq!(
         jwe::decrypt(&to_ec, &rsa(), &ALL).unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::EcdhEsA256Kw, key: KeyType::Rsa }
+        JweError::KeyMismatch {
+            alg: KeyManagement::EcdhEsA256Kw,
+            key: KeyType::Rsa
+        }
     );
     let ed = PrivateKey::Ed25519(Ed25519PrivateKey::generate(&mut rng()).unwrap());
     assert_eq!(
         jwe::decrypt(&to_ec, &ed, &ALL).unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::EcdhEsA256Kw, key: KeyType::Ed25519 }
+        JweError::KeyMismatch {
+            alg: KeyManagement::EcdhEsA256Kw,
+            key: KeyType::Ed25519
+        }
     );
     let dir = jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
     assert_eq!(
         jwe::decrypt(&dir, &p256(), &ALL).unwrap_err(),
-        JweError::KeyMismatch { alg: KeyManagement::Dir, key: KeyType::P256 }
+        JweError::KeyMismatch {
+            alg: KeyManagement::Dir,
+            key: KeyType::P256
+        }
     );
 }
 
@@ -710,15 +1023,22 @@ fn rejects_encrypted_key_with_ecdh_es_direct() {
     for key in [p256(), x25519()] {
         let mut p = parts(&enc(b"x", &key, KeyManagement::EcdhEs));
         p[1] = b64u_encode([7u8; 40]);
-        assert_eq!(jwe::decrypt(&join(&p), &key, &ECDH).unwrap_err(), JweError::EncryptedKeyNotEmpty);
+        assert_eq!(
+            jwe::decrypt(&join(&p), &key, &ECDH).unwrap_err(),
+            JweError::EncryptedKeyNotEmpty
+        );
     }
 }
 
 #[test]
 fn rejects_encrypted_key_with_dir() {
-    let mut p = parts(&jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap());
+    let mut p =
+        parts(&jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap());
     p[1] = b64u_encode([7u8; 40]);
-    assert_eq!(jwe::decrypt_dir(&join(&p), &dir_key()).unwrap_err(), JweError::EncryptedKeyNotEmpty);
+    assert_eq!(
+        jwe::decrypt_dir(&join(&p), &dir_key()).unwrap_err(),
+        JweError::EncryptedKeyNotEmpty
+    );
 }
 
 #[test]
@@ -747,7 +1067,10 @@ fn rejects_missing_epk() {
         let compact = replace_header(&enc(b"x", &p256(), alg), |h| {
             h.remove("epk");
         });
-        assert_eq!(jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(), JweError::MissingHeader("epk"));
+        assert_eq!(
+            jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(),
+            JweError::MissingHeader("epk")
+        );
     }
 }
 
@@ -757,13 +1080,19 @@ fn rejects_epk_on_another_curve() {
     let compact = replace_header(&enc(b"x", &p256(), KeyManagement::EcdhEs), |h| {
         h.insert("epk".into(), x_epk);
     });
-    assert_eq!(jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(), JweError::EpkCurveMismatch);
+    assert_eq!(
+        jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(),
+        JweError::EpkCurveMismatch
+    );
 
     let p_epk = serde_json::to_value(Jwk::from_public_key(&p256().public_key())).unwrap();
     let compact = replace_header(&enc(b"x", &x25519(), KeyManagement::EcdhEs), |h| {
         h.insert("epk".into(), p_epk);
     });
-    assert_eq!(jwe::decrypt(&compact, &x25519(), &ECDH).unwrap_err(), JweError::EpkCurveMismatch);
+    assert_eq!(
+        jwe::decrypt(&compact, &x25519(), &ECDH).unwrap_err(),
+        JweError::EpkCurveMismatch
+    );
 
     // P-384 (RFC 7520 §5.4's curve) and Ed25519 are not key-agreement curves here.
     for epk in [
@@ -773,7 +1102,10 @@ fn rejects_epk_on_another_curve() {
         let compact = replace_header(&enc(b"x", &p256(), KeyManagement::EcdhEs), |h| {
             h.insert("epk".into(), epk);
         });
-        assert_eq!(jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(), JweError::EpkCurveMismatch);
+        assert_eq!(
+            jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(),
+            JweError::EpkCurveMismatch
+        );
     }
 }
 
@@ -799,13 +1131,20 @@ fn rejects_invalid_curve_points() {
         let compact = replace_header(&enc(b"x", &p256(), KeyManagement::EcdhEsA256Kw), |h| {
             h.insert("epk".into(), epk.clone());
         });
-        assert_eq!(jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(), JweError::InvalidEpk, "{epk}");
+        assert_eq!(
+            jwe::decrypt(&compact, &p256(), &ECDH).unwrap_err(),
+            JweError::InvalidEpk,
+            "{epk}"
+        );
     }
     let short = json!({"kty": "OKP", "crv": "X25519", "x": b64u_encode([9u8; 31])});
     let compact = replace_header(&enc(b"x", &x25519(), KeyManagement::EcdhEs), |h| {
         h.insert("epk".into(), short);
     });
-    assert_eq!(jwe::decrypt(&compact, &x25519(), &ECDH).unwrap_err(), JweError::InvalidEpk);
+    assert_eq!(
+        jwe::decrypt(&compact, &x25519(), &ECDH).unwrap_err(),
+        JweError::InvalidEpk
+    );
 }
 
 #[test]
@@ -818,7 +1157,10 @@ fn rejects_low_order_x25519_epk() {
         let compact = replace_header(&enc(b"x", &x25519(), KeyManagement::EcdhEs), |h| {
             h.insert("epk".into(), epk);
         });
-        assert_eq!(jwe::decrypt(&compact, &x25519(), &ECDH).unwrap_err(), JweError::LowOrderEpk);
+        assert_eq!(
+            jwe::decrypt(&compact, &x25519(), &ECDH).unwrap_err(),
+            JweError::LowOrderEpk
+        );
     }
 }
 
@@ -869,36 +1211,59 @@ fn tampering_gives_one_uninformative_error() {
             h.insert("kid".into(), json!("mallory"));
         }));
         for t in tampered {
-            assert_eq!(jwe::decrypt(&t, &key, &ALL).unwrap_err(), JweError::Decrypt, "{alg}");
+            assert_eq!(
+                jwe::decrypt(&t, &key, &ALL).unwrap_err(),
+                JweError::Decrypt,
+                "{alg}"
+            );
         }
     }
-    let compact = jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
+    let compact =
+        jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
     let mut p = parts(&compact);
     p[4] = flip(&p[4], 3);
-    assert_eq!(jwe::decrypt_dir(&join(&p), &dir_key()).unwrap_err(), JweError::Decrypt);
+    assert_eq!(
+        jwe::decrypt_dir(&join(&p), &dir_key()).unwrap_err(),
+        JweError::Decrypt
+    );
 }
 
 #[test]
 fn wrong_recipient_key_gives_decrypt_error() {
-    let other_p256 = PrivateKey::P256(P256PrivateKey::generate(&mut SeededRandom::new(b"other")).unwrap());
+    let other_p256 =
+        PrivateKey::P256(P256PrivateKey::generate(&mut SeededRandom::new(b"other")).unwrap());
     for alg in ECDH {
         let compact = enc(b"x", &p256(), alg);
-        assert_eq!(jwe::decrypt(&compact, &other_p256, &ECDH).unwrap_err(), JweError::Decrypt);
+        assert_eq!(
+            jwe::decrypt(&compact, &other_p256, &ECDH).unwrap_err(),
+            JweError::Decrypt
+        );
     }
-    let compact = jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
-    assert_eq!(jwe::decrypt_dir(&compact, &[1u8; 32]).unwrap_err(), JweError::Decrypt);
+    let compact =
+        jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
+    assert_eq!(
+        jwe::decrypt_dir(&compact, &[1u8; 32]).unwrap_err(),
+        JweError::Decrypt
+    );
 }
 
 #[test]
 fn rsa_cek_of_wrong_size_is_indistinguishable_from_a_bad_tag() {
     // An attacker can OAEP-encrypt a 16-byte "CEK" to the public key; the recipient
     // must answer exactly as for a padding failure or a bad tag.
-    let PublicKey::Rsa(public) = rsa().public_key() else { unreachable!() };
+    let PublicKey::Rsa(public) = rsa().public_key() else {
+        unreachable!()
+    };
     let mut p = parts(&enc(b"x", &rsa(), KeyManagement::RsaOaep256));
     for cek_len in [16usize, 31, 33, 0] {
-        let ek = public.encrypt_oaep_sha256(&mut rng(), &vec![5u8; cek_len]).unwrap();
+        let ek = public
+            .encrypt_oaep_sha256(&mut rng(), &vec![5u8; cek_len])
+            .unwrap();
         p[1] = b64u_encode(ek);
-        assert_eq!(jwe::decrypt(&join(&p), &rsa(), &ALL).unwrap_err(), JweError::Decrypt);
+        assert_eq!(
+            jwe::decrypt(&join(&p), &rsa(), &ALL).unwrap_err(),
+            JweError::Decrypt
+        );
     }
 }
 

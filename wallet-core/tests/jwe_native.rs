@@ -84,7 +84,10 @@ fn fresh_recipients() -> Vec<(PrivateKey, KeyManagement)> {
         (p256(), KeyManagement::EcdhEsA256Kw),
         (x25519(), KeyManagement::EcdhEs),
         (x25519(), KeyManagement::EcdhEsA256Kw),
-        (PrivateKey::Rsa(RsaPrivateKey::generate(&mut r, 2048).unwrap()), KeyManagement::RsaOaep256),
+        (
+            PrivateKey::Rsa(RsaPrivateKey::generate(&mut r, 2048).unwrap()),
+            KeyManagement::RsaOaep256,
+        ),
     ]
 }
 
@@ -101,19 +104,34 @@ fn node_jose_decrypts_what_we_encrypt() {
         )
         .unwrap();
         let out = jose(&["decrypt", &private_jwk(&key), &compact]);
-        assert_eq!(out, b64u_encode(&plaintext), "node jose decrypting our {alg} to {:?}", key.key_type());
+        assert_eq!(
+            out,
+            b64u_encode(&plaintext),
+            "node jose decrypting our {alg} to {:?}",
+            key.key_type()
+        );
     }
     let k: [u8; 32] = OsRandom.bytes().unwrap();
     let plaintext = random_plaintext();
-    let compact = jwe::encrypt_dir(&plaintext, &k, &EncryptOptions::default(), &mut OsRandom).unwrap();
-    assert_eq!(jose(&["decrypt", &oct_jwk(&k), &compact]), b64u_encode(&plaintext));
+    let compact =
+        jwe::encrypt_dir(&plaintext, &k, &EncryptOptions::default(), &mut OsRandom).unwrap();
+    assert_eq!(
+        jose(&["decrypt", &oct_jwk(&k), &compact]),
+        b64u_encode(&plaintext)
+    );
 }
 
 #[test]
 fn we_decrypt_what_node_jose_encrypts() {
     for (key, alg) in fresh_recipients() {
         let plaintext = random_plaintext();
-        let compact = jose(&["encrypt", alg.name(), &public_jwk(&key), &b64u_encode(&plaintext), "k2"]);
+        let compact = jose(&[
+            "encrypt",
+            alg.name(),
+            &public_jwk(&key),
+            &b64u_encode(&plaintext),
+            "k2",
+        ]);
         let out = jwe::decrypt(&compact, &key, &[alg]).unwrap();
         assert_eq!(out.plaintext.as_slice(), plaintext.as_slice(), "{alg}");
         assert_eq!(out.header.kid.as_deref(), Some("k2"));
@@ -121,7 +139,10 @@ fn we_decrypt_what_node_jose_encrypts() {
     let k: [u8; 32] = OsRandom.bytes().unwrap();
     let plaintext = random_plaintext();
     let compact = jose(&["encrypt", "dir", &oct_jwk(&k), &b64u_encode(&plaintext)]);
-    assert_eq!(jwe::decrypt_dir(&compact, &k).unwrap().plaintext.as_slice(), plaintext.as_slice());
+    assert_eq!(
+        jwe::decrypt_dir(&compact, &k).unwrap().plaintext.as_slice(),
+        plaintext.as_slice()
+    );
 }
 
 /// Our deterministic vectors (`ours.json`) are reproduced and node jose decrypts them.
@@ -148,7 +169,10 @@ fn own_vectors_are_current_and_node_jose_decrypts_them() {
         let mut rng = SeededRandom::new(case["seed"].as_str().unwrap().as_bytes());
         let plaintext = case["plaintext"].as_str().unwrap().as_bytes().to_vec();
         let compact = if alg == KeyManagement::Dir {
-            let k: [u8; 32] = b64u_decode(key_jwk["k"].as_str().unwrap()).unwrap().try_into().unwrap();
+            let k: [u8; 32] = b64u_decode(key_jwk["k"].as_str().unwrap())
+                .unwrap()
+                .try_into()
+                .unwrap();
             jwe::encrypt_dir(&plaintext, &k, &options, &mut rng).unwrap()
         } else {
             let jwk: Jwk = serde_json::from_value(key_jwk.clone()).unwrap();
@@ -158,10 +182,20 @@ fn own_vectors_are_current_and_node_jose_decrypts_them() {
         if regenerate {
             case["compact"] = Value::String(compact.clone());
         } else {
-            assert_eq!(case["compact"].as_str().unwrap(), compact, "{}", case["name"]);
+            assert_eq!(
+                case["compact"].as_str().unwrap(),
+                compact,
+                "{}",
+                case["name"]
+            );
         }
         let out = jose(&["decrypt", &key_jwk.to_string(), &compact]);
-        assert_eq!(out, b64u_encode(&plaintext), "node jose decrypting {}", case["name"]);
+        assert_eq!(
+            out,
+            b64u_encode(&plaintext),
+            "node jose decrypting {}",
+            case["name"]
+        );
     }
     if regenerate {
         let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
@@ -173,12 +207,22 @@ fn own_vectors_are_current_and_node_jose_decrypts_them() {
 /// (they are also decrypted by our code in `tests/jwe.rs`, natively and in wasm).
 #[test]
 fn checked_in_jose_vectors_are_valid_for_node_jose() {
-    let cases: Value = serde_json::from_str(&std::fs::read_to_string(vectors("jose.json")).unwrap()).unwrap();
+    let cases: Value =
+        serde_json::from_str(&std::fs::read_to_string(vectors("jose.json")).unwrap()).unwrap();
     let keys = keys();
     for case in cases.as_array().unwrap() {
         let key_jwk = &keys[case["key"].as_str().unwrap()];
-        let out = jose(&["decrypt", &key_jwk.to_string(), case["compact"].as_str().unwrap()]);
-        assert_eq!(out, b64u_encode(case["plaintext"].as_str().unwrap()), "{}", case["name"]);
+        let out = jose(&[
+            "decrypt",
+            &key_jwk.to_string(),
+            case["compact"].as_str().unwrap(),
+        ]);
+        assert_eq!(
+            out,
+            b64u_encode(case["plaintext"].as_str().unwrap()),
+            "{}",
+            case["name"]
+        );
     }
 }
 
@@ -198,7 +242,13 @@ fn five_parts() -> impl Strategy<Value = String> {
     let header = prop_oneof![
         any::<Vec<u8>>(),
         (
-            prop::sample::select(vec!["ECDH-ES", "ECDH-ES+A256KW", "dir", "RSA-OAEP-256", "none"]),
+            prop::sample::select(vec![
+                "ECDH-ES",
+                "ECDH-ES+A256KW",
+                "dir",
+                "RSA-OAEP-256",
+                "none"
+            ]),
             prop::sample::select(vec!["A256GCM", "A128GCM"]),
             any::<Vec<u8>>(),
             any::<[u8; 32]>(),
@@ -222,7 +272,14 @@ fn five_parts() -> impl Strategy<Value = String> {
         prop::collection::vec(any::<u8>(), 0..20),
     )
         .prop_map(|(h, k, iv, c, t)| {
-            [b64u_encode(h), b64u_encode(k), b64u_encode(iv), b64u_encode(c), b64u_encode(t)].join(".")
+            [
+                b64u_encode(h),
+                b64u_encode(k),
+                b64u_encode(iv),
+                b64u_encode(c),
+                b64u_encode(t),
+            ]
+            .join(".")
         })
 }
 

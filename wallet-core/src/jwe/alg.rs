@@ -34,7 +34,12 @@ pub enum KeyManagement {
 
 impl KeyManagement {
     /// Every supported algorithm.
-    pub const ALL: [Self; 4] = [Self::EcdhEs, Self::EcdhEsA256Kw, Self::RsaOaep256, Self::Dir];
+    pub const ALL: [Self; 4] = [
+        Self::EcdhEs,
+        Self::EcdhEsA256Kw,
+        Self::RsaOaep256,
+        Self::Dir,
+    ];
 
     /// The registered `alg` name.
     #[must_use]
@@ -180,8 +185,15 @@ pub fn concat_kdf(
     apv: &[u8],
     out: &mut [u8],
 ) -> Result<(), JweError> {
-    let too_large = || JweError::TooLarge { what: "Concat KDF input", max: u32::MAX as usize };
-    let len32 = |b: &[u8]| u32::try_from(b.len()).map(u32::to_be_bytes).map_err(|_| too_large());
+    let too_large = || JweError::TooLarge {
+        what: "Concat KDF input",
+        max: u32::MAX as usize,
+    };
+    let len32 = |b: &[u8]| {
+        u32::try_from(b.len())
+            .map(u32::to_be_bytes)
+            .map_err(|_| too_large())
+    };
     let keydatalen_bits = out
         .len()
         .checked_mul(8)

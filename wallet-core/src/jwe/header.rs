@@ -43,7 +43,10 @@ pub struct Header {
     pub extra: Map<String, Value>,
 }
 
-fn string_member(map: &mut Map<String, Value>, name: &'static str) -> Result<Option<String>, JweError> {
+fn string_member(
+    map: &mut Map<String, Value>,
+    name: &'static str,
+) -> Result<Option<String>, JweError> {
     match map.remove(name) {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
@@ -66,7 +69,10 @@ impl Header {
     /// [`JweError::Critical`], [`JweError::ForbiddenHeader`].
     pub fn from_json(json: &[u8]) -> Result<Self, JweError> {
         if json.len() > MAX_HEADER_LEN {
-            return Err(JweError::TooLarge { what: "protected header", max: MAX_HEADER_LEN });
+            return Err(JweError::TooLarge {
+                what: "protected header",
+                max: MAX_HEADER_LEN,
+            });
         }
         let mut map: Map<String, Value> =
             serde_json::from_slice(json).map_err(|e| JweError::HeaderJson(e.to_string()))?;
