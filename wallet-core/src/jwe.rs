@@ -467,9 +467,9 @@ struct Parts<'a> {
     protected_b64: &'a str,
     header: Header,
     encrypted_key: Vec<u8>,
-    iv: Vec<u8>,
+    iv: [u8; IV_LEN],
     ciphertext: Vec<u8>,
-    tag: Vec<u8>,
+    tag: [u8; TAG_LEN],
 }
 
 impl<'a> Parts<'a> {
@@ -498,12 +498,15 @@ impl<'a> Parts<'a> {
         let ciphertext = decode(ciphertext, "ciphertext")?;
         let tag = decode(tag, "authentication tag")?;
         let header = Header::from_json(&header_json)?;
-        if iv.len() != IV_LEN {
-            return Err(JweError::IvLength(iv.len()));
-        }
-        if tag.len() != TAG_LEN {
-            return Err(JweError::TagLength(tag.len()));
-        }
+        // RFC 7518 §5.3: a 96-bit IV and a 128-bit tag, nothing else.
+        let iv: [u8; IV_LEN] = iv
+            .as_slice()
+            .try_into()
+            .map_err(|_| JweError::IvLength(iv.len()))?;
+        let tag: [u8; TAG_LEN] = tag
+            .as_slice()
+            .try_into()
+            .map_err(|_| JweError::TagLength(tag.len()))?;
         Ok(Self {
             protected_b64,
             header,

@@ -132,31 +132,31 @@ impl ContentEncryption {
     /// Decrypts and authenticates.
     ///
     /// # Errors
-    /// [`JweError::CekLength`], [`JweError::IvLength`], [`JweError::TagLength`] for
-    /// malformed inputs and the uninformative [`JweError::Decrypt`] when the tag does
-    /// not verify.
+    /// [`JweError::CekLength`] for a key of the wrong size and the uninformative
+    /// [`JweError::Decrypt`] when the tag does not verify.
     pub fn decrypt(
         self,
         cek: &[u8],
-        iv: &[u8],
+        iv: &[u8; IV_LEN],
         aad: &[u8],
         ciphertext: &[u8],
-        tag: &[u8],
+        tag: &[u8; TAG_LEN],
     ) -> Result<Zeroizing<Vec<u8>>, JweError> {
         let cipher = self.cipher(cek)?;
-        let iv: [u8; IV_LEN] = iv.try_into().map_err(|_| JweError::IvLength(iv.len()))?;
-        let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| JweError::TagLength(tag.len()))?;
         let mut buf = Zeroizing::new(ciphertext.to_vec());
         cipher
-            .decrypt_inout_detached(&iv.into(), aad, buf.as_mut_slice().into(), &tag.into())
+            .decrypt_inout_detached(
+                &(*iv).into(),
+                aad,
+                buf.as_mut_slice().into(),
+                &(*tag).into(),
+            )
             .map_err(|_| JweError::Decrypt)?;
         Ok(buf)
     }
 
     fn cipher(self, cek: &[u8]) -> Result<Aes256Gcm, JweError> {
-        if cek.len() != self.key_len() {
-            return Err(JweError::CekLength(cek.len()));
-        }
+        // The one length check: AES-256 keys are exactly `key_len()` bytes.
         Aes256Gcm::new_from_slice(cek).map_err(|_| JweError::CekLength(cek.len()))
     }
 }
