@@ -7,6 +7,7 @@ macro_rules! wallet_benches {
     ($c:expr) => {{
         use std::hint::black_box;
         use wallet_core::credential_api::{self, Message, MessageBody};
+        use wallet_core::jwe;
         use wallet_core::jws::{self, Algorithm, Header};
         use wallet_core::keys::{
             Ed25519PrivateKey, KeyType, P256PrivateKey, PrivateKey, X25519PrivateKey,
@@ -48,6 +49,31 @@ macro_rules! wallet_benches {
             });
             c.bench_function(&format!("jws {name} verify"), |b| {
                 b.iter(|| jws::verify(black_box(&token), &public, &[alg]).unwrap())
+            });
+        }
+
+        // JWE of a 1 KiB payload to a P-256 key (ECDH-ES+A256KW) and an RSA-2048 key.
+        let pt = vec![b'p'; 1024];
+        let p256_key = PrivateKey::generate(KeyType::P256, &mut rng).unwrap();
+        let rsa_key = wallet_core::jwk::Jwk::from_json(include_str!(
+            // Resolved relative to the including file (benches/*.rs).
+            "../../tests/vectors/keys/rsa-2048.jwk.json"
+        ))
+        .unwrap()
+        .to_private_key()
+        .unwrap();
+        for (key, alg, name) in [
+            (&p256_key, jwe::KeyManagement::EcdhEsA256Kw, "ECDH-ES+A256KW P-256"),
+            (&rsa_key, jwe::KeyManagement::RsaOaep256, "RSA-OAEP-256 2048"),
+        ] {
+            let public = key.public_key();
+            let opts = jwe::EncryptOptions::default();
+            let token = jwe::encrypt(&pt, &public, alg, &opts, &mut rng).unwrap();
+            c.bench_function(&format!("jwe {name} encrypt (1 KiB)"), |b| {
+                b.iter(|| jwe::encrypt(black_box(&pt), &public, alg, &opts, &mut OsRandom).unwrap())
+            });
+            c.bench_function(&format!("jwe {name} decrypt (1 KiB)"), |b| {
+                b.iter(|| jwe::decrypt(black_box(&token), key, &[alg]).unwrap())
             });
         }
 
