@@ -459,7 +459,7 @@ fn issue_then_verify_everything() {
     assert_eq!(payload["nationalities"].as_array().unwrap().len(), 6);
 
     let verified = verify_with(&sd, &issuer, 1_800_000_000, KeyBinding::NotRequired).unwrap();
-    assert_eq!(verified.claims.get("cnf").is_some(), true);
+    assert!(verified.claims.contains_key("cnf"));
     let mut expected = sample_claims();
     expected.insert("cnf".into(), payload["cnf"].clone());
     assert_eq!(verified.claims, expected);

@@ -67,7 +67,8 @@ impl SdJwt {
                 .disclosures
                 .iter()
                 .zip(keep)
-                .filter_map(|(d, k)| k.then(|| d.clone()))
+                .filter(|(_, k)| *k)
+                .map(|(d, _)| d.clone())
                 .collect(),
             kb_jwt: None,
         };
