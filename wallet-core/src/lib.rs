@@ -12,6 +12,7 @@
 //! - [`jcs`]: JSON Canonicalization Scheme (RFC 8785).
 //! - [`credential_api`]: the Credential API message envelope and its NaCl-box session
 //!   encryption (`x25519-xsalsa20-poly1305`).
+//! - [`sd_jwt`]: SD-JWT (RFC 9901) and SD-JWT VC (`dc+sd-jwt`): issue, present with key binding, verify.
 //! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
 //! - [`random`]: the injectable source of randomness every operation that needs
 //!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
@@ -29,4 +30,5 @@ pub mod jwk;
 pub mod jws;
 pub mod keys;
 pub mod random;
+pub mod sd_jwt;
 pub mod store;
