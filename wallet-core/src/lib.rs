@@ -14,6 +14,7 @@
 //!   encryption (`x25519-xsalsa20-poly1305`).
 //! - [`sd_jwt`]: SD-JWT (RFC 9901) and SD-JWT VC (`dc+sd-jwt`): issue, present with key binding, verify.
 //! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
+//! - [`status_list`]: W3C Bitstring Status List (revocation / suspension bits).
 //! - [`random`]: the injectable source of randomness every operation that needs
 //!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
 //!
@@ -31,4 +32,5 @@ pub mod jws;
 pub mod keys;
 pub mod random;
 pub mod sd_jwt;
+pub mod status_list;
 pub mod store;
