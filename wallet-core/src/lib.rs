@@ -13,6 +13,9 @@
 //! - [`credential_api`]: the Credential API message envelope and its NaCl-box session
 //!   encryption (`x25519-xsalsa20-poly1305`).
 //! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
+//! - [`jsonpath`]: RFC 9535 JSONPath, screened and bounded for untrusted queries.
+//! - [`pex`]: DIF Presentation Exchange v2 (definitions, selection, submissions).
+//! - [`dcql`]: the Digital Credentials Query Language of OpenID4VP 1.0.
 //! - [`random`]: the injectable source of randomness every operation that needs
 //!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
 //!
@@ -21,12 +24,15 @@
 //! deterministic tests.
 
 pub mod credential_api;
+pub mod dcql;
 pub mod did;
 pub mod encoding;
 pub mod jcs;
+pub mod jsonpath;
 pub mod jwe;
 pub mod jwk;
 pub mod jws;
 pub mod keys;
+pub mod pex;
 pub mod random;
 pub mod store;
