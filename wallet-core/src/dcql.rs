@@ -149,10 +149,9 @@ impl<'de> Deserialize<'de> for PathElement {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(Self::Key(s)),
             Value::Null => Ok(Self::All),
-            Value::Number(n) => n
-                .as_u64()
-                .map(Self::Index)
-                .ok_or_else(|| serde::de::Error::custom("path index must be a non-negative integer")),
+            Value::Number(n) => n.as_u64().map(Self::Index).ok_or_else(|| {
+                serde::de::Error::custom("path index must be a non-negative integer")
+            }),
             _ => Err(serde::de::Error::custom(
                 "path components are strings, null or non-negative integers",
             )),
@@ -270,7 +269,8 @@ impl DcqlQuery {
         if json.len() > MAX_QUERY_BYTES {
             return Err(DcqlError::TooLarge);
         }
-        let q: Self = serde_json::from_str(json).map_err(|e| DcqlError::Malformed(e.to_string()))?;
+        let q: Self =
+            serde_json::from_str(json).map_err(|e| DcqlError::Malformed(e.to_string()))?;
         q.validate()?;
         Ok(q)
     }
@@ -361,7 +361,9 @@ impl CredentialQuery {
         if let Some(ta) = &self.trusted_authorities
             && (ta.is_empty()
                 || ta.len() > MAX_VALUES
-                || ta.iter().any(|t| t.kind.is_empty() || t.values.is_empty() || t.values.len() > MAX_VALUES))
+                || ta.iter().any(|t| {
+                    t.kind.is_empty() || t.values.is_empty() || t.values.len() > MAX_VALUES
+                }))
         {
             return Err(DcqlError::InvalidTrustedAuthorities(q()));
         }
@@ -389,9 +391,9 @@ impl CredentialQuery {
                     // §6.3: "A non-empty array of strings, integers or boolean values".
                     let ok = !values.is_empty()
                         && values.len() <= MAX_VALUES
-                        && values.iter().all(|v| {
-                            v.is_string() || v.is_boolean() || v.is_i64() || v.is_u64()
-                        });
+                        && values
+                            .iter()
+                            .all(|v| v.is_string() || v.is_boolean() || v.is_i64() || v.is_u64());
                     if !ok {
                         return Err(DcqlError::InvalidValues(q()));
                     }
@@ -481,7 +483,11 @@ fn match_claim(c: &ClaimsQuery, claims: &Value) -> Result<Option<Vec<String>>, D
     let nodes = process_path(&c.path, claims)?;
     let hits: Vec<String> = nodes
         .into_iter()
-        .filter(|(_, v)| c.values.as_deref().is_none_or(|allowed| value_matches(allowed, v)))
+        .filter(|(_, v)| {
+            c.values
+                .as_deref()
+                .is_none_or(|allowed| value_matches(allowed, v))
+        })
         .map(|(p, _)| p)
         .collect();
     Ok((!hits.is_empty()).then_some(hits))
@@ -537,11 +543,15 @@ pub struct DcqlMatch {
     pub disclose: BTreeSet<String>,
 }
 
-/// Evaluates one Credential Query against one credential.
+/// The claim set used (if any) and the pointers to disclose.
+type ClaimsMatch = (Option<usize>, BTreeSet<String>);
+
+/// Evaluates one Credential Query against one credential: the outer `Err` is a
+/// bound being hit, the inner one why this credential does not match.
 fn match_query(
     q: &CredentialQuery,
     cred: &CandidateCredential,
-) -> Result<Result<(Option<usize>, BTreeSet<String>), DcqlError>, DcqlError> {
+) -> Result<Result<ClaimsMatch, DcqlError>, DcqlError> {
     let fail = |e: DcqlError| Ok(Err(e));
     if cred.format != q.format {
         return fail(DcqlError::FormatMismatch(q.id.clone()));
@@ -614,7 +624,10 @@ pub struct DcqlSelection {
 }
 
 /// Wallet side: matching candidates per Credential Query, and which queries to answer.
-pub fn select(query: &DcqlQuery, credentials: &[CandidateCredential]) -> Result<DcqlSelection, DcqlError> {
+pub fn select(
+    query: &DcqlQuery,
+    credentials: &[CandidateCredential],
+) -> Result<DcqlSelection, DcqlError> {
     query.validate()?;
     let mut queries = Vec::with_capacity(query.credentials.len());
     for q in &query.credentials {
@@ -716,7 +729,11 @@ pub fn verify_response(
     match &query.credential_sets {
         None => {
             // §6.4.2: without credential_sets all Credential Queries are requested.
-            if let Some(missing) = query.credentials.iter().find(|c| !answered.contains_key(&c.id)) {
+            if let Some(missing) = query
+                .credentials
+                .iter()
+                .find(|c| !answered.contains_key(&c.id))
+            {
                 return Err(DcqlError::RequiredCredentialsMissing(missing.id.clone()));
             }
         }
@@ -727,7 +744,9 @@ pub fn verify_response(
                     .iter()
                     .any(|o| o.iter().all(|id| answered.contains_key(id)));
                 if s.required && !met {
-                    return Err(DcqlError::RequiredCredentialsMissing(format!("credential set {i}")));
+                    return Err(DcqlError::RequiredCredentialsMissing(format!(
+                        "credential set {i}"
+                    )));
                 }
             }
         }

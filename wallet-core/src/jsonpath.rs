@@ -69,8 +69,7 @@ impl Query {
     /// Screens and parses `expression`.
     pub fn parse(expression: &str) -> Result<Self, JsonPathError> {
         screen(expression)?;
-        let path =
-            JsonPath::parse(expression).map_err(|e| JsonPathError::Syntax(e.to_string()))?;
+        let path = JsonPath::parse(expression).map_err(|e| JsonPathError::Syntax(e.to_string()))?;
         Ok(Self {
             source: expression.to_owned(),
             path,

@@ -156,7 +156,9 @@ pub enum PexError {
     #[error("descriptor_map entry for `{0}` does not resolve to a credential")]
     Unresolved(String),
     /// The resolved credential's format differs from the descriptor_map's.
-    #[error("credential for `{descriptor}` has format `{actual}`, descriptor_map says `{declared}`")]
+    #[error(
+        "credential for `{descriptor}` has format `{actual}`, descriptor_map says `{declared}`"
+    )]
     FormatMismatch {
         /// Descriptor id.
         descriptor: String,
@@ -407,14 +409,18 @@ impl PresentationDefinition {
 
     /// Formats allowed for `descriptor` (its own `format`, else the definition's);
     /// `None` means any format.
-    fn allowed_formats<'a>(&'a self, descriptor: &'a InputDescriptor) -> Option<&'a Map<String, Value>> {
+    fn allowed_formats<'a>(
+        &'a self,
+        descriptor: &'a InputDescriptor,
+    ) -> Option<&'a Map<String, Value>> {
         descriptor.format.as_ref().or(self.format.as_ref())
     }
 }
 
 /// Features of PEX v2 whose presence changes what a match means; refused because
 /// this engine does not evaluate them (ignoring them would over-accept).
-const UNSUPPORTED_CONSTRAINTS: &[&str] = &["subject_is_issuer", "is_holder", "same_subject", "statuses"];
+const UNSUPPORTED_CONSTRAINTS: &[&str] =
+    &["subject_is_issuer", "is_holder", "same_subject", "statuses"];
 
 struct CompiledField {
     label: String,
@@ -522,7 +528,9 @@ fn check_requirement(
         .ok_or(PexError::TooManySubmissionRequirements)?;
     match r.rule {
         Rule::All if r.count.is_some() || r.min.is_some() || r.max.is_some() => {
-            return Err(PexError::InvalidPickRule("`all` takes no count, min or max"));
+            return Err(PexError::InvalidPickRule(
+                "`all` takes no count, min or max",
+            ));
         }
         Rule::Pick => {
             if r.count.is_some() && (r.min.is_some() || r.max.is_some()) {
@@ -659,7 +667,10 @@ fn disclosure_for(
     credential: &CandidateCredential,
     matched: &BTreeSet<String>,
 ) -> Disclosure {
-    match (descriptor.constraints.limit_disclosure, &credential.selectively_disclosable) {
+    match (
+        descriptor.constraints.limit_disclosure,
+        &credential.selectively_disclosable,
+    ) {
         (Some(_), Some(_)) => Disclosure::Only(matched.clone()),
         _ => Disclosure::Full,
     }
@@ -673,7 +684,11 @@ pub fn select(
 ) -> Result<Selection, PexError> {
     let compiled = Compiled::new(definition)?;
     let mut out = Vec::with_capacity(definition.input_descriptors.len());
-    for (d, c) in definition.input_descriptors.iter().zip(&compiled.descriptors) {
+    for (d, c) in definition
+        .input_descriptors
+        .iter()
+        .zip(&compiled.descriptors)
+    {
         let mut candidates = Vec::new();
         for (index, cred) in credentials.iter().enumerate() {
             match match_descriptor(definition, d, c, cred) {
@@ -705,7 +720,13 @@ pub fn select(
     let needed = match &definition.submission_requirements {
         None => {
             if available.len() == definition.input_descriptors.len() {
-                Some(definition.input_descriptors.iter().map(|d| d.id.as_str()).collect())
+                Some(
+                    definition
+                        .input_descriptors
+                        .iter()
+                        .map(|d| d.id.as_str())
+                        .collect(),
+                )
             } else {
                 None
             }
@@ -925,7 +946,10 @@ pub fn vp_index(entry: &DescriptorMapEntry) -> Option<usize> {
         .strip_prefix("$.verifiableCredential[")
         .or_else(|| inner.path.strip_prefix("$.vp.verifiableCredential["))?;
     let digits = rest.strip_suffix(']')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     digits.parse().ok()
@@ -959,7 +983,9 @@ pub fn verify_submission<'c>(
 ) -> Result<VerifiedSubmission, PexError> {
     let compiled = Compiled::new(definition)?;
     if submission.definition_id != definition.id {
-        return Err(PexError::DefinitionIdMismatch(submission.definition_id.clone()));
+        return Err(PexError::DefinitionIdMismatch(
+            submission.definition_id.clone(),
+        ));
     }
     if submission.id.is_empty() {
         return Err(PexError::EmptyId("presentation_submission"));

@@ -21,11 +21,23 @@ fn arb_json() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    Just("credentials".to_owned()), Just("credential_sets".to_owned()), Just("id".to_owned()),
-                    Just("format".to_owned()), Just("meta".to_owned()), Just("claims".to_owned()), Just("path".to_owned()),
-                    Just("values".to_owned()), Just("claim_sets".to_owned()), Just("options".to_owned()),
-                    Just("required".to_owned()), Just("vct_values".to_owned()), Just("type_values".to_owned()),
-                    Just("vct".to_owned()), Just("type".to_owned()), Just("multiple".to_owned()), "[a-z]{1,5}"
+                    Just("credentials".to_owned()),
+                    Just("credential_sets".to_owned()),
+                    Just("id".to_owned()),
+                    Just("format".to_owned()),
+                    Just("meta".to_owned()),
+                    Just("claims".to_owned()),
+                    Just("path".to_owned()),
+                    Just("values".to_owned()),
+                    Just("claim_sets".to_owned()),
+                    Just("options".to_owned()),
+                    Just("required".to_owned()),
+                    Just("vct_values".to_owned()),
+                    Just("type_values".to_owned()),
+                    Just("vct".to_owned()),
+                    Just("type".to_owned()),
+                    Just("multiple".to_owned()),
+                    "[a-z]{1,5}"
                 ],
                 inner,
                 0..6

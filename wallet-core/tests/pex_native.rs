@@ -13,7 +13,9 @@ fn arb_json() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i32>().prop_map(|i| json!(i)),
-        any::<f32>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        any::<f32>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| json!(f)),
         "[a-z$@.\\[\\]*?()'0-9 _-]{0,12}".prop_map(Value::String),
     ];
     leaf.prop_recursive(5, 48, 6, |inner| {
@@ -21,11 +23,25 @@ fn arb_json() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             prop::collection::btree_map(
                 prop_oneof![
-                    Just("id".to_owned()), Just("path".to_owned()), Just("filter".to_owned()), Just("type".to_owned()),
-                    Just("pattern".to_owned()), Just("rule".to_owned()), Just("from".to_owned()), Just("from_nested".to_owned()),
-                    Just("count".to_owned()), Just("group".to_owned()), Just("constraints".to_owned()), Just("fields".to_owned()),
-                    Just("contains".to_owned()), Just("not".to_owned()), Just("anyOf".to_owned()), Just("format".to_owned()),
-                    Just("input_descriptors".to_owned()), Just("submission_requirements".to_owned()), "[a-z]{1,6}"
+                    Just("id".to_owned()),
+                    Just("path".to_owned()),
+                    Just("filter".to_owned()),
+                    Just("type".to_owned()),
+                    Just("pattern".to_owned()),
+                    Just("rule".to_owned()),
+                    Just("from".to_owned()),
+                    Just("from_nested".to_owned()),
+                    Just("count".to_owned()),
+                    Just("group".to_owned()),
+                    Just("constraints".to_owned()),
+                    Just("fields".to_owned()),
+                    Just("contains".to_owned()),
+                    Just("not".to_owned()),
+                    Just("anyOf".to_owned()),
+                    Just("format".to_owned()),
+                    Just("input_descriptors".to_owned()),
+                    Just("submission_requirements".to_owned()),
+                    "[a-z]{1,6}"
                 ],
                 inner,
                 0..6
@@ -36,7 +52,12 @@ fn arb_json() -> impl Strategy<Value = Value> {
 }
 
 fn candidate(claims: Value) -> CandidateCredential {
-    CandidateCredential { id: "c".into(), format: "ldp_vc".into(), claims, selectively_disclosable: None }
+    CandidateCredential {
+        id: "c".into(),
+        format: "ldp_vc".into(),
+        claims,
+        selectively_disclosable: None,
+    }
 }
 
 proptest! {

@@ -435,7 +435,8 @@ impl Node {
             }
             Value::Array(items) => {
                 let len = items.len() as u64;
-                if self.min_items.is_some_and(|m| len < m) || self.max_items.is_some_and(|m| len > m)
+                if self.min_items.is_some_and(|m| len < m)
+                    || self.max_items.is_some_and(|m| len > m)
                 {
                     return false;
                 }
@@ -468,8 +469,7 @@ impl Node {
         if !self.any_of.is_empty() && !self.any_of.iter().any(|s| s.accepts(value)) {
             return false;
         }
-        if !self.one_of.is_empty() && self.one_of.iter().filter(|s| s.accepts(value)).count() != 1
-        {
+        if !self.one_of.is_empty() && self.one_of.iter().filter(|s| s.accepts(value)).count() != 1 {
             return false;
         }
         true
@@ -509,8 +509,14 @@ impl Node {
         };
         !(cmp(&self.format_minimum, &[Ordering::Less])
             || cmp(&self.format_maximum, &[Ordering::Greater])
-            || cmp(&self.format_exclusive_minimum, &[Ordering::Less, Ordering::Equal])
-            || cmp(&self.format_exclusive_maximum, &[Ordering::Greater, Ordering::Equal]))
+            || cmp(
+                &self.format_exclusive_minimum,
+                &[Ordering::Less, Ordering::Equal],
+            )
+            || cmp(
+                &self.format_exclusive_maximum,
+                &[Ordering::Greater, Ordering::Equal],
+            ))
     }
 
     fn accepts_object(&self, map: &Map<String, Value>) -> bool {
@@ -595,8 +601,9 @@ fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    s.iter()
-        .try_fold(0u32, |acc, d| acc.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+    s.iter().try_fold(0u32, |acc, d| {
+        acc.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+    })
 }
 
 /// RFC 3339 `full-date`: `YYYY-MM-DD` with a day valid for its month.
@@ -634,7 +641,9 @@ fn parse_date(s: &str) -> Option<i64> {
 fn parse_date_time(s: &str) -> Option<(i64, u32)> {
     let b = s.as_bytes();
     let day = parse_date(s.get(0..10)?)?;
-    if !matches!(b.get(10), Some(b'T' | b't')) || b.get(13) != Some(&b':') || b.get(16) != Some(&b':')
+    if !matches!(b.get(10), Some(b'T' | b't'))
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
     {
         return None;
     }
