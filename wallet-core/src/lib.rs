@@ -15,6 +15,9 @@
 //! - [`sd_jwt`]: SD-JWT (RFC 9901) and SD-JWT VC (`dc+sd-jwt`): issue, present with key binding, verify.
 //! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
 //! - [`status_list`]: W3C Bitstring Status List (revocation / suspension bits).
+//! - [`jsonpath`]: RFC 9535 JSONPath, screened and bounded for untrusted queries.
+//! - [`pex`]: DIF Presentation Exchange v2 (definitions, selection, submissions).
+//! - [`dcql`]: the Digital Credentials Query Language of OpenID4VP 1.0.
 //! - [`random`]: the injectable source of randomness every operation that needs
 //!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
 //!
@@ -23,13 +26,16 @@
 //! deterministic tests.
 
 pub mod credential_api;
+pub mod dcql;
 pub mod did;
 pub mod encoding;
 pub mod jcs;
+pub mod jsonpath;
 pub mod jwe;
 pub mod jwk;
 pub mod jws;
 pub mod keys;
+pub mod pex;
 pub mod random;
 pub mod sd_jwt;
 pub mod status_list;
