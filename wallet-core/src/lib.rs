@@ -12,6 +12,10 @@
 //! - [`jcs`]: JSON Canonicalization Scheme (RFC 8785).
 //! - [`credential_api`]: the Credential API message envelope and its NaCl-box session
 //!   encryption (`x25519-xsalsa20-poly1305`).
+//! - [`vc`]: W3C Verifiable Credentials Data Model 1.1 and 2.0 credentials and
+//!   presentations that keep every member, and `EnvelopedVerifiableCredential`.
+//! - [`data_integrity`]: Data Integrity proofs `eddsa-jcs-2022` and `ecdsa-jcs-2019`.
+//! - [`vc_jwt`]: VC-JWT and VP-JWT (`jwt_vc_json` / `jwt_vp_json`), and `vc+jwt`.
 //! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
 //! - [`random`]: the injectable source of randomness every operation that needs
 //!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
@@ -21,6 +25,7 @@
 //! deterministic tests.
 
 pub mod credential_api;
+pub mod data_integrity;
 pub mod did;
 pub mod encoding;
 pub mod jcs;
@@ -30,3 +35,5 @@ pub mod jws;
 pub mod keys;
 pub mod random;
 pub mod store;
+pub mod vc;
+pub mod vc_jwt;
