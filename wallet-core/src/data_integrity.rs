@@ -23,7 +23,7 @@ mod proof;
 mod suite;
 
 pub use self::proof::{DataIntegrityProof, ProofPurpose};
-pub use self::suite::Cryptosuite;
+pub use self::suite::{Cryptosuite, hash_data};
 
 use serde_json::{Map, Value};
 

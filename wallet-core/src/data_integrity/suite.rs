@@ -73,9 +73,15 @@ impl fmt::Display for Cryptosuite {
     }
 }
 
-/// `hashData = SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(document))` (§3.3.4 "Hashing":
-/// "proofConfigHash ... transformedDocumentHash ... concatenating").
-pub(super) fn hash_data(
+/// `hashData = SHA-256(JCS(proofConfig)) ‖ SHA-256(JCS(document))` (vc-di-eddsa
+/// and vc-di-ecdsa §3.3.4 "Hashing": "proofConfigHash ... transformedDocumentHash
+/// ... concatenating"). `proof_config` is the proof without `proofValue`;
+/// `document` the document without `proof`. Exposed so that each intermediate of
+/// the published test vectors can be checked.
+///
+/// # Errors
+/// [`DiError::Canonicalization`].
+pub fn hash_data(
     proof_config: &Map<String, Value>,
     document: &Map<String, Value>,
 ) -> Result<[u8; 64], DiError> {
