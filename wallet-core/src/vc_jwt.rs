@@ -266,16 +266,15 @@ pub fn decode_vc_claims(claims: &Map<String, Value>) -> Result<Credential, VcJwt
         }
     }
     if let Some(sub) = str_claim(claims, "sub")? {
-        match vc.get_mut("credentialSubject") {
-            Some(Value::Object(subject)) => match subject.get("id") {
+        // Several subjects: `sub` cannot say which one it names; leave them.
+        if let Some(Value::Object(subject)) = vc.get_mut("credentialSubject") {
+            match subject.get("id") {
                 None => {
                     subject.insert("id".into(), Value::String(sub.to_owned()));
                 }
                 Some(v) if v.as_str() == Some(sub) => {}
                 Some(_) => return Err(mismatch("sub", "credentialSubject.id")),
-            },
-            // Several subjects: `sub` cannot say which one it names; leave them.
-            _ => {}
+            }
         }
     }
     Ok(Credential::from_map(vc)?)
