@@ -13,6 +13,10 @@
 //! - [`credential_api`]: the Credential API message envelope and its NaCl-box session
 //!   encryption (`x25519-xsalsa20-poly1305`).
 //! - [`sd_jwt`]: SD-JWT (RFC 9901) and SD-JWT VC (`dc+sd-jwt`): issue, present with key binding, verify.
+//! - [`vc`]: W3C Verifiable Credentials Data Model 1.1 and 2.0 credentials and
+//!   presentations that keep every member, and `EnvelopedVerifiableCredential`.
+//! - [`data_integrity`]: Data Integrity proofs `eddsa-jcs-2022` and `ecdsa-jcs-2019`.
+//! - [`vc_jwt`]: VC-JWT and VP-JWT (`jwt_vc_json` / `jwt_vp_json`), and `vc+jwt`.
 //! - [`store`]: the password-encrypted wallet blob (Argon2id → AES-256-GCM).
 //! - [`status_list`]: W3C Bitstring Status List (revocation / suspension bits).
 //! - [`jsonpath`]: RFC 9535 JSONPath, screened and bounded for untrusted queries.
@@ -26,6 +30,7 @@
 //! deterministic tests.
 
 pub mod credential_api;
+pub mod data_integrity;
 pub mod dcql;
 pub mod did;
 pub mod encoding;
@@ -40,3 +45,5 @@ pub mod random;
 pub mod sd_jwt;
 pub mod status_list;
 pub mod store;
+pub mod vc;
+pub mod vc_jwt;
