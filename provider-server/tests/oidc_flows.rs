@@ -243,50 +243,44 @@ async fn implicit_id_token_token() {
     assert_eq!(status, 200);
 }
 
+async fn login_id_token(
+    p: &Provider,
+    created: &provider_server::clients::CreatedClient,
+) -> (CoreIdToken, Nonce) {
+    let rp = CoreClient::from_provider_metadata(
+        discover(p).await,
+        ClientId::new(created.config.client_id.clone()),
+        Some(ClientSecret::new(created.client_secret.clone().unwrap())),
+    )
+    .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
+    let (url, _, nonce) = rp
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .url();
+    let login = p.begin(url.as_str()).await;
+    let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
+    let tokens = rp
+        .exchange_code(AuthorizationCode::new(code))
+        .unwrap()
+        .request_async(&p.http)
+        .await
+        .unwrap();
+    (tokens.id_token().unwrap().clone(), nonce)
+}
+
 #[tokio::test]
 async fn jwks_rotation_keeps_previous_keys() {
     let p = Provider::start().await;
     let created = p.client("client_secret_basic", "RS256").await;
-    let login_and_token = |p: &Provider| {
-        let created = created.clone();
-        let p_issuer = p.issuer.clone();
-        async move {
-            let meta = CoreProviderMetadata::discover_async(
-                IssuerUrl::new(p_issuer).unwrap(),
-                &p.http,
-            )
-            .await
-            .unwrap();
-            let rp = CoreClient::from_provider_metadata(
-                meta,
-                ClientId::new(created.config.client_id.clone()),
-                Some(ClientSecret::new(created.client_secret.clone().unwrap())),
-            )
-            .set_redirect_uri(RedirectUrl::new(REDIRECT.into()).unwrap());
-            let (url, _, nonce) = rp
-                .authorize_url(
-                    CoreAuthenticationFlow::AuthorizationCode,
-                    CsrfToken::new_random,
-                    Nonce::new_random,
-                )
-                .url();
-            let login = p.begin(url.as_str()).await;
-            let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
-            let tokens = rp
-                .exchange_code(AuthorizationCode::new(code))
-                .unwrap()
-                .request_async(&p.http)
-                .await
-                .unwrap();
-            (rp, tokens.id_token().unwrap().clone(), nonce)
-        }
-    };
-    let (_, old_token, old_nonce) = login_and_token(&p).await;
+    let (old_token, old_nonce) = login_id_token(&p, &created).await;
     let kids = provider_server::keys::rotate(&p.state.db, &p.state.config)
         .await
         .unwrap();
     p.state.keys.reload(&p.state.db).await.unwrap();
-    let (rp, new_token, new_nonce) = login_and_token(&p).await;
+    let (new_token, new_nonce) = login_id_token(&p, &created).await;
     let kid = |t: &CoreIdToken| {
         let compact = serde_json::to_value(t).unwrap();
         wallet_core::jws::peek_header(compact.as_str().unwrap()).unwrap().kid
@@ -295,6 +289,11 @@ async fn jwks_rotation_keeps_previous_keys() {
     assert_ne!(old_kid, new_kid);
     assert!(kids.contains(new_kid.as_ref().unwrap()));
     // A client that fetched the JWKS after the rotation verifies both tokens.
+    let rp = CoreClient::from_provider_metadata(
+        discover(&p).await,
+        ClientId::new(created.config.client_id.clone()),
+        Some(ClientSecret::new(created.client_secret.clone().unwrap())),
+    );
     new_token.claims(&rp.id_token_verifier(), &new_nonce).unwrap();
     old_token.claims(&rp.id_token_verifier(), &old_nonce).unwrap();
     let jwks: Value = p.http.get(p.url("/jwks")).send().await.unwrap().json().await.unwrap();
