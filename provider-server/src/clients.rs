@@ -22,8 +22,20 @@ pub const MAX_MAPPINGS: usize = 64;
 
 /// Claims the provider sets itself; a mapping may not overwrite them.
 const RESERVED_CLAIMS: [&str; 14] = [
-    "iss", "sub", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "at_hash", "c_hash",
-    "azp", "acr", "amr", "sid",
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "nbf",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "c_hash",
+    "azp",
+    "acr",
+    "amr",
+    "sid",
 ];
 
 /// Why a Login Configuration was refused.
@@ -186,7 +198,9 @@ fn validate_redirect_uri(uri: &str) -> Result<(), ClientError> {
     let parsed =
         url::Url::parse(uri).map_err(|_| ClientError::RedirectUri("not an absolute URI".into()))?;
     if parsed.fragment().is_some() || uri.contains('#') {
-        return Err(ClientError::RedirectUri("must not contain a fragment".into()));
+        return Err(ClientError::RedirectUri(
+            "must not contain a fragment".into(),
+        ));
     }
     match parsed.scheme() {
         "https" | "http" => {}
@@ -205,7 +219,9 @@ fn validate_redirect_uri(uri: &str) -> Result<(), ClientError> {
 fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
     let name = new.name.unwrap_or_default().trim().to_owned();
     if name.is_empty() || name.len() > 200 {
-        return Err(ClientError::Metadata("name must be 1 to 200 characters".into()));
+        return Err(ClientError::Metadata(
+            "name must be 1 to 200 characters".into(),
+        ));
     }
     if new.redirect_uris.is_empty() || new.redirect_uris.len() > MAX_REDIRECT_URIS {
         return Err(ClientError::RedirectUri(format!(
@@ -235,7 +251,9 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
     if let Some(pd) = &new.presentation_definition
         && !pd.is_object()
     {
-        return Err(ClientError::Metadata("presentation_definition must be an object".into()));
+        return Err(ClientError::Metadata(
+            "presentation_definition must be an object".into(),
+        ));
     }
     if let Some(q) = &new.dcql_query
         && !q.is_object()
@@ -266,7 +284,9 @@ fn parse_mapping(value: Value) -> Result<Vec<IdTokenMapping>, ClientError> {
         ClientError::Metadata("id_token_mapping must be [{\"source\", \"claim\"}]".into())
     })?;
     if mapping.len() > MAX_MAPPINGS {
-        return Err(ClientError::Metadata("too many id_token_mapping entries".into()));
+        return Err(ClientError::Metadata(
+            "too many id_token_mapping entries".into(),
+        ));
     }
     for entry in &mapping {
         if !entry.source.starts_with('$') || entry.source.len() > 512 {
@@ -275,7 +295,9 @@ fn parse_mapping(value: Value) -> Result<Vec<IdTokenMapping>, ClientError> {
             ));
         }
         if entry.claim.is_empty() || entry.claim.len() > 128 {
-            return Err(ClientError::Metadata("id_token_mapping claim name invalid".into()));
+            return Err(ClientError::Metadata(
+                "id_token_mapping claim name invalid".into(),
+            ));
         }
         if RESERVED_CLAIMS.contains(&entry.claim.as_str()) {
             return Err(ClientError::Metadata(format!(
@@ -299,7 +321,9 @@ fn validate_jwks(jwks: &Value) -> Result<(), ClientError> {
         let jwk: Jwk = serde_json::from_value(key.clone())
             .map_err(|_| ClientError::Metadata("jwks holds an invalid JWK".into()))?;
         if jwk.is_private() {
-            return Err(ClientError::Metadata("jwks must not hold private keys".into()));
+            return Err(ClientError::Metadata(
+                "jwks must not hold private keys".into(),
+            ));
         }
         jwk.to_public_key()
             .map_err(|_| ClientError::Metadata("jwks holds an unsupported key".into()))?;

@@ -84,9 +84,15 @@ impl Db {
                     if backend == Backend::Sqlite {
                         // WAL: readers do not block the writer; busy_timeout makes
                         // concurrent writers wait instead of failing.
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
                     }
                     Ok(())
                 })
@@ -127,7 +133,10 @@ impl Db {
         .bind(value)
         .execute(&self.pool)
         .await?;
-        Ok(self.setting(name).await?.unwrap_or_else(|| value.to_owned()))
+        Ok(self
+            .setting(name)
+            .await?
+            .unwrap_or_else(|| value.to_owned()))
     }
 }
 

@@ -181,8 +181,11 @@ impl IntoResponse for AppError {
             }
             Self::ClientAuth { description, basic } => {
                 tracing::info!(%description, "client authentication failed");
-                let mut response =
-                    json_error(StatusCode::UNAUTHORIZED, ErrorCode::InvalidClient, &description);
+                let mut response = json_error(
+                    StatusCode::UNAUTHORIZED,
+                    ErrorCode::InvalidClient,
+                    &description,
+                );
                 if basic {
                     response.headers_mut().insert(
                         header::WWW_AUTHENTICATE,
@@ -193,14 +196,19 @@ impl IntoResponse for AppError {
             }
             Self::BearerToken(description) => {
                 tracing::debug!(%description, "bearer token refused");
-                let mut response =
-                    json_error(StatusCode::UNAUTHORIZED, ErrorCode::InvalidToken, &description);
+                let mut response = json_error(
+                    StatusCode::UNAUTHORIZED,
+                    ErrorCode::InvalidToken,
+                    &description,
+                );
                 let challenge = format!(
                     "Bearer error=\"invalid_token\", error_description=\"{}\"",
                     sanitize_description(&description)
                 );
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
-                    response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
                 }
                 response
             }

@@ -84,7 +84,8 @@ impl SigningKey {
     fn generate(alg: Algorithm, rsa_bits: usize) -> Result<Self, KeysError> {
         let material = match alg {
             Algorithm::RS256 => Material::Rsa(
-                RsaSigningKey::generate(rsa_bits).map_err(|e| KeysError::Generate(e.to_string()))?,
+                RsaSigningKey::generate(rsa_bits)
+                    .map_err(|e| KeysError::Generate(e.to_string()))?,
             ),
             Algorithm::ES256 => Material::Other(PrivateKey::P256(
                 P256PrivateKey::generate(&mut OsRandom)
@@ -289,8 +290,8 @@ async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, 
         .map_err(|e| KeysError::Generate(e.to_string()))??;
     let now = now();
     let retire_at = now.saturating_add(i64::from(config.previous_key_retention_secs));
-    let public = serde_json::to_string(&key.public_jwk())
-        .map_err(|e| KeysError::Generate(e.to_string()))?;
+    let public =
+        serde_json::to_string(&key.public_jwk()).map_err(|e| KeysError::Generate(e.to_string()))?;
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE signing_keys SET superseded_at = $1, retire_at = $2 \
@@ -318,8 +319,8 @@ async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, 
 }
 
 async fn load(db: &Db) -> Result<KeySet, KeysError> {
-    let rows: Vec<(String, String, String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT kid, alg, private_key, public_jwk, superseded_at, retire_at FROM signing_keys \
+    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT kid, alg, private_key, public_jwk, superseded_at FROM signing_keys \
          WHERE retire_at IS NULL OR retire_at > $1 ORDER BY created_at DESC, kid DESC",
     )
     .bind(now())
@@ -327,7 +328,7 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
     .await?;
     let mut current = BTreeMap::new();
     let mut published = Vec::new();
-    for (kid, alg, private, public_jwk, superseded_at, _) in rows {
+    for (kid, alg, private, public_jwk, superseded_at) in rows {
         let public: Value =
             serde_json::from_str(&public_jwk).map_err(|_| KeysError::Corrupt(kid.clone()))?;
         published.push(public);
@@ -367,7 +368,10 @@ impl ProviderIdentity {
         let fresh = Ed25519PrivateKey::generate(&mut OsRandom)
             .map_err(|e| KeysError::Generate(e.to_string()))?;
         let stored = db
-            .setting_insert_or_get("provider_did_ed25519_seed", &b64u_encode(fresh.to_seed().as_slice()))
+            .setting_insert_or_get(
+                "provider_did_ed25519_seed",
+                &b64u_encode(fresh.to_seed().as_slice()),
+            )
             .await?;
         let seed = zeroize::Zeroizing::new(
             b64u_decode(&stored).map_err(|_| KeysError::Corrupt("provider DID".into()))?,

@@ -111,7 +111,9 @@ pub async fn login_page(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
-    let handle = query.handle().map_err(|e| AppError::ErrorPage(e.to_string()))?;
+    let handle = query
+        .handle()
+        .map_err(|e| AppError::ErrorPage(e.to_string()))?;
     let session = live_session(&state, handle)
         .await
         .map_err(|e| AppError::ErrorPage(e.to_string()))?;
@@ -328,7 +330,10 @@ pub async fn complete_login(
             vec![("code", code)]
         }
         ResponseType::IdToken => {
-            vec![("id_token", grants::id_token(state, &client, &grant, None, None)?)]
+            vec![(
+                "id_token",
+                grants::id_token(state, &client, &grant, None, None)?,
+            )]
         }
         ResponseType::IdTokenToken => {
             let access =
@@ -385,10 +390,8 @@ async fn finish(
     }
     // A form post cannot be a URL: keep the parameters for one visit of
     // `/login/finish`, which renders the auto-submitting form.
-    let stored: Vec<(String, String)> = params
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect();
+    let stored: Vec<(String, String)> =
+        params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
     sqlx::query("UPDATE login_sessions SET response = $1 WHERE id_hash = $2")
         .bind(serde_json::to_string(&stored).map_err(AppError::internal)?)
         .bind(handle_hash(login_challenge))
@@ -408,7 +411,9 @@ pub async fn login_finish(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
-    let handle = query.handle().map_err(|e| AppError::ErrorPage(e.to_string()))?;
+    let handle = query
+        .handle()
+        .map_err(|e| AppError::ErrorPage(e.to_string()))?;
     let gone = || AppError::ErrorPage("this login has already been delivered".into());
     let row: Option<(String, Option<String>)> =
         sqlx::query_as("SELECT request, response FROM login_sessions WHERE id_hash = $1")

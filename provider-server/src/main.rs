@@ -42,7 +42,8 @@ fn init_tracing(format: LogFormat, level: &str) {
 
 fn read_json(path: Option<&std::path::Path>) -> anyhow::Result<Option<serde_json::Value>> {
     path.map(|p| {
-        let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
+        let text =
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", p.display()))
     })
     .transpose()
@@ -69,7 +70,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         redirect_uris: args.redirect_uris,
                         token_endpoint_auth_method: Some(args.token_endpoint_auth_method),
                         id_token_signed_response_alg: Some(args.id_token_signed_response_alg),
-                        presentation_definition: read_json(args.presentation_definition.as_deref())?,
+                        presentation_definition: read_json(
+                            args.presentation_definition.as_deref(),
+                        )?,
                         dcql_query: read_json(args.dcql.as_deref())?,
                         id_token_mapping: read_json(args.id_token_mapping.as_deref())?,
                         trusted_issuers: args.trusted_issuers,
@@ -79,7 +82,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     println!("{}", serde_json::to_string_pretty(&created)?);
                 }
                 ClientCommand::List => {
-                    println!("{}", serde_json::to_string_pretty(&clients::list(&db).await?)?);
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&clients::list(&db).await?)?
+                    );
                 }
                 ClientCommand::Show { client_id } => {
                     let client = clients::get(&db, &client_id)

@@ -110,7 +110,10 @@ pub fn html_security_headers(headers: &mut HeaderMap, script_hash: Option<&str>)
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -72,7 +72,8 @@ async fn post_challenge(p: &Provider, lc: &str, body: &Value) -> (u16, String) {
 
 fn answer(w: &Wallet, challenge: &Value, bytes: Option<Vec<u8>>) -> Value {
     let provider = provider_key(challenge["dAppEncryptionKeyUri"].as_str().unwrap());
-    let bytes = bytes.unwrap_or_else(|| hex_decode(challenge["challenge"].as_str().unwrap()).unwrap());
+    let bytes =
+        bytes.unwrap_or_else(|| hex_decode(challenge["challenge"].as_str().unwrap()).unwrap());
     let sealed = seal_challenge(&bytes, &w.secret, &provider, &mut OsRandom).unwrap();
     json!({
         "encryptionKeyUri": w.key_uri,
@@ -113,11 +114,23 @@ async fn key_exchange_rejects_bad_answers() {
     assert_eq!(post_challenge(&p, &lc, &stale).await.0, 400);
     // A key URI that is not an X25519 did:key.
     let mut wrong_key = answer(&w, &c2, None);
-    wrong_key["encryptionKeyUri"] = json!("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK");
+    wrong_key["encryptionKeyUri"] = json!(
+        "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    );
     assert_eq!(post_challenge(&p, &lc, &wrong_key).await.0, 400);
     // Unknown login session.
-    assert_eq!(post_challenge(&p, "unknown", &answer(&w, &c2, None)).await.0, 400);
-    let r = p.http.get(p.url("/api/v1/challenge?login_challenge=unknown")).send().await.unwrap();
+    assert_eq!(
+        post_challenge(&p, "unknown", &answer(&w, &c2, None))
+            .await
+            .0,
+        400
+    );
+    let r = p
+        .http
+        .get(p.url("/api/v1/challenge?login_challenge=unknown"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let r = p.http.get(p.url("/api/v1/challenge")).send().await.unwrap();
     assert_eq!(r.status(), 400);
@@ -135,7 +148,10 @@ async fn credentials_say_they_are_not_built() {
     for method in [reqwest::Method::GET, reqwest::Method::POST] {
         let r = p
             .http
-            .request(method, p.url(&format!("/api/v1/credentials?login_challenge={lc}")))
+            .request(
+                method,
+                p.url(&format!("/api/v1/credentials?login_challenge={lc}")),
+            )
             .send()
             .await
             .unwrap();
@@ -149,17 +165,38 @@ async fn credentials_say_they_are_not_built() {
 async fn login_page_is_locked_down() {
     let p = Provider::start().await;
     let lc = login(&p).await;
-    let r = p.http.get(p.url(&format!("/login?login_challenge={lc}"))).send().await.unwrap();
+    let r = p
+        .http
+        .get(p.url(&format!("/login?login_challenge={lc}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
     assert_eq!(r.headers()["x-frame-options"], "DENY");
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     let html = r.text().await.unwrap();
     assert!(html.contains("Test RP"));
-    let js = p.http.get(p.url("/login.js")).send().await.unwrap().text().await.unwrap();
+    let js = p
+        .http
+        .get(p.url("/login.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(js.contains("credentials: '4.0'"));
-    let r = p.http.get(p.url("/login?login_challenge=nope")).send().await.unwrap();
+    let r = p
+        .http
+        .get(p.url("/login?login_challenge=nope"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
@@ -177,7 +214,13 @@ async fn dynamic_registration_requires_the_initial_access_token() {
         .unwrap();
     assert_eq!(doc["registration_endpoint"], p.url("/register"));
     let metadata = json!({"client_name": "Dyn", "redirect_uris": ["https://dyn.example/cb"]});
-    let r = p.http.post(p.url("/register")).json(&metadata).send().await.unwrap();
+    let r = p
+        .http
+        .post(p.url("/register"))
+        .json(&metadata)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let r = p
         .http
@@ -203,10 +246,22 @@ async fn dynamic_registration_requires_the_initial_access_token() {
     assert_eq!(created["client_secret_expires_at"], 0);
     assert_eq!(created["token_endpoint_auth_method"], "client_secret_basic");
     for (bad, error) in [
-        (json!({"client_name": "F", "redirect_uris": ["https://dyn.example/cb#frag"]}), "invalid_redirect_uri"),
-        (json!({"client_name": "F", "redirect_uris": []}), "invalid_redirect_uri"),
-        (json!({"client_name": "F", "redirect_uris": ["https://x/cb"], "id_token_signed_response_alg": "HS256"}), "invalid_client_metadata"),
-        (json!({"client_name": "F", "redirect_uris": ["https://x/cb"], "id_token_mapping": [{"source": "$.a", "claim": "sub"}]}), "invalid_client_metadata"),
+        (
+            json!({"client_name": "F", "redirect_uris": ["https://dyn.example/cb#frag"]}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"client_name": "F", "redirect_uris": []}),
+            "invalid_redirect_uri",
+        ),
+        (
+            json!({"client_name": "F", "redirect_uris": ["https://x/cb"], "id_token_signed_response_alg": "HS256"}),
+            "invalid_client_metadata",
+        ),
+        (
+            json!({"client_name": "F", "redirect_uris": ["https://x/cb"], "id_token_mapping": [{"source": "$.a", "claim": "sub"}]}),
+            "invalid_client_metadata",
+        ),
         (json!("nope"), "invalid_client_metadata"),
     ] {
         let r = p

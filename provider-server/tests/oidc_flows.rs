@@ -37,7 +37,10 @@ async fn discovery_lists_what_is_supported() {
         .await
         .unwrap();
     assert_eq!(doc["issuer"], p.issuer);
-    assert_eq!(doc["code_challenge_methods_supported"], serde_json::json!(["S256"]));
+    assert_eq!(
+        doc["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
     assert_eq!(doc["authorization_response_iss_parameter_supported"], true);
     assert_eq!(
         doc["id_token_signing_alg_values_supported"],
@@ -45,7 +48,15 @@ async fn discovery_lists_what_is_supported() {
     );
     // No initial access token configured: no registration endpoint announced.
     assert!(doc.get("registration_endpoint").is_none());
-    let jwks: Value = p.http.get(p.url("/jwks")).send().await.unwrap().json().await.unwrap();
+    let jwks: Value = p
+        .http
+        .get(p.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let keys = jwks["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 3);
     for k in keys {
@@ -121,7 +132,10 @@ async fn code_flow_with_pkce_refresh_and_userinfo() {
         .request_async(&p.http)
         .await
         .unwrap();
-    assert_ne!(refreshed.refresh_token().unwrap().secret(), old_refresh.secret());
+    assert_ne!(
+        refreshed.refresh_token().unwrap().secret(),
+        old_refresh.secret()
+    );
     // Reusing the old refresh token fails and revokes the family.
     let reuse = rp
         .exchange_refresh_token(&old_refresh)
@@ -186,7 +200,11 @@ async fn es256_post_auth_and_eddsa_public_client() {
         let claims = id_token.claims(&verifier, &nonce).unwrap();
         assert_eq!(
             format!("{:?}", id_token.signing_alg().unwrap()),
-            if alg == "ES256" { "EcdsaP256Sha256" } else { "EdDsa" }
+            if alg == "ES256" {
+                "EcdsaP256Sha256"
+            } else {
+                "EdDsa"
+            }
         );
         let expected = AccessTokenHash::from_token(
             tokens.access_token(),
@@ -283,7 +301,9 @@ async fn jwks_rotation_keeps_previous_keys() {
     let (new_token, new_nonce) = login_id_token(&p, &created).await;
     let kid = |t: &CoreIdToken| {
         let compact = serde_json::to_value(t).unwrap();
-        wallet_core::jws::peek_header(compact.as_str().unwrap()).unwrap().kid
+        wallet_core::jws::peek_header(compact.as_str().unwrap())
+            .unwrap()
+            .kid
     };
     let (old_kid, new_kid) = (kid(&old_token), kid(&new_token));
     assert_ne!(old_kid, new_kid);
@@ -294,9 +314,21 @@ async fn jwks_rotation_keeps_previous_keys() {
         ClientId::new(created.config.client_id.clone()),
         Some(ClientSecret::new(created.client_secret.clone().unwrap())),
     );
-    new_token.claims(&rp.id_token_verifier(), &new_nonce).unwrap();
-    old_token.claims(&rp.id_token_verifier(), &old_nonce).unwrap();
-    let jwks: Value = p.http.get(p.url("/jwks")).send().await.unwrap().json().await.unwrap();
+    new_token
+        .claims(&rp.id_token_verifier(), &new_nonce)
+        .unwrap();
+    old_token
+        .claims(&rp.id_token_verifier(), &old_nonce)
+        .unwrap();
+    let jwks: Value = p
+        .http
+        .get(p.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 6);
 }
 
@@ -322,23 +354,41 @@ async fn unregistered_redirect_or_client_gets_an_error_page_never_a_redirect() {
             "{}/authorize?client_id={id}&redirect_uri=http%3A%2F%2Fevil.example%2Fcb&response_type=code&scope=openid",
             p.issuer
         ),
-        format!("{}/authorize?client_id=nope&redirect_uri=http%3A%2F%2Frp.example%2Fcb&response_type=code&scope=openid", p.issuer),
-        format!("{}/authorize?redirect_uri=http%3A%2F%2Frp.example%2Fcb&response_type=code", p.issuer),
+        format!(
+            "{}/authorize?client_id=nope&redirect_uri=http%3A%2F%2Frp.example%2Fcb&response_type=code&scope=openid",
+            p.issuer
+        ),
+        format!(
+            "{}/authorize?redirect_uri=http%3A%2F%2Frp.example%2Fcb&response_type=code",
+            p.issuer
+        ),
     ] {
         let response = p.http.get(&url).send().await.unwrap();
         assert_eq!(response.status(), 400, "{url}");
         assert!(response.headers().get("location").is_none());
         assert_eq!(response.headers()["x-frame-options"], "DENY");
-        assert!(response.headers()["content-security-policy"]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'"));
+        assert!(
+            response.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
         assert_eq!(response.headers()["referrer-policy"], "no-referrer");
-        assert!(response.text().await.unwrap().contains("cannot be processed"));
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("cannot be processed")
+        );
     }
 }
 
-async fn error_redirect(p: &Provider, url: &str, fragment: bool) -> std::collections::BTreeMap<String, String> {
+async fn error_redirect(
+    p: &Provider,
+    url: &str,
+    fragment: bool,
+) -> std::collections::BTreeMap<String, String> {
     let response = p.http.get(url).send().await.unwrap();
     assert_eq!(response.status(), 303, "{url}");
     let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -357,20 +407,81 @@ async fn authorization_request_rules() {
     let c = &conf.config.client_id;
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     let cases: Vec<(String, bool, &str)> = vec![
-        (authorize_url(&p, c, "&response_type=id_token"), true, "invalid_request"), // no nonce
-        (authorize_url(&p, c, "&response_type=id_token%20token"), true, "invalid_request"),
-        (authorize_url(&p, c, &format!("&response_type=code&code_challenge={challenge}&code_challenge_method=plain")), false, "invalid_request"),
-        (authorize_url(&p, c, &format!("&response_type=code&code_challenge={challenge}")), false, "invalid_request"),
-        (authorize_url(&p, c, "&response_type=code&code_challenge_method=S256"), false, "invalid_request"),
-        (authorize_url(&p, &public.config.client_id, "&response_type=code"), false, "invalid_request"),
-        (authorize_url(&p, c, "&response_type=token"), false, "unsupported_response_type"),
-        (authorize_url(&p, c, "&response_type=code&prompt=none"), false, "login_required"),
-        (authorize_url(&p, c, "&response_type=code&request=eyJ"), false, "request_not_supported"),
-        (authorize_url(&p, c, "&response_type=code&request_uri=https%3A%2F%2Fx"), false, "request_uri_not_supported"),
-        (authorize_url(&p, c, "&response_type=code&max_age=abc"), false, "invalid_request"),
-        (authorize_url(&p, c, "&response_type=id_token&nonce=n&response_mode=query"), false, "invalid_request"),
         (
-            format!("{}/authorize?client_id={c}&redirect_uri=http%3A%2F%2Frp.example%2Fcb&scope=profile&state=s1&response_type=code", p.issuer),
+            authorize_url(&p, c, "&response_type=id_token"),
+            true,
+            "invalid_request",
+        ), // no nonce
+        (
+            authorize_url(&p, c, "&response_type=id_token%20token"),
+            true,
+            "invalid_request",
+        ),
+        (
+            authorize_url(
+                &p,
+                c,
+                &format!(
+                    "&response_type=code&code_challenge={challenge}&code_challenge_method=plain"
+                ),
+            ),
+            false,
+            "invalid_request",
+        ),
+        (
+            authorize_url(
+                &p,
+                c,
+                &format!("&response_type=code&code_challenge={challenge}"),
+            ),
+            false,
+            "invalid_request",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=code&code_challenge_method=S256"),
+            false,
+            "invalid_request",
+        ),
+        (
+            authorize_url(&p, &public.config.client_id, "&response_type=code"),
+            false,
+            "invalid_request",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=token"),
+            false,
+            "unsupported_response_type",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=code&prompt=none"),
+            false,
+            "login_required",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=code&request=eyJ"),
+            false,
+            "request_not_supported",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=code&request_uri=https%3A%2F%2Fx"),
+            false,
+            "request_uri_not_supported",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=code&max_age=abc"),
+            false,
+            "invalid_request",
+        ),
+        (
+            authorize_url(&p, c, "&response_type=id_token&nonce=n&response_mode=query"),
+            false,
+            "invalid_request",
+        ),
+        (
+            format!(
+                "{}/authorize?client_id={c}&redirect_uri=http%3A%2F%2Frp.example%2Fcb&scope=profile&state=s1&response_type=code",
+                p.issuer
+            ),
             false,
             "invalid_scope",
         ),
@@ -397,10 +508,19 @@ async fn authorization_request_rules() {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    assert!(response.headers()["location"].to_str().unwrap().contains("/login?login_challenge="));
+    assert!(
+        response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("/login?login_challenge=")
+    );
 }
 
-async fn token_request(p: &Provider, client: &provider_server::clients::CreatedClient, form: &[(&str, &str)]) -> (u16, Value) {
+async fn token_request(
+    p: &Provider,
+    client: &provider_server::clients::CreatedClient,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
     let response = p
         .http
         .post(p.url("/token"))
@@ -418,22 +538,52 @@ async fn token_request(p: &Provider, client: &provider_server::clients::CreatedC
 async fn code_reuse_is_refused_and_revokes_the_first_tokens() {
     let p = Provider::start().await;
     let conf = p.client("client_secret_basic", "RS256").await;
-    let login = p.begin(&authorize_url(&p, &conf.config.client_id, "&response_type=code")).await;
+    let login = p
+        .begin(&authorize_url(
+            &p,
+            &conf.config.client_id,
+            "&response_type=code",
+        ))
+        .await;
     let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
-    let form = [("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)];
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+    ];
     let (status, first) = token_request(&p, &conf, &form).await;
     assert_eq!(status, 200, "{first}");
     let access = first["access_token"].as_str().unwrap();
-    let ok = p.http.get(p.url("/userinfo")).bearer_auth(access).send().await.unwrap();
+    let ok = p
+        .http
+        .get(p.url("/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     let (status, second) = token_request(&p, &conf, &form).await;
     assert_eq!(status, 400);
     assert_eq!(second["error"], "invalid_grant");
-    let revoked = p.http.get(p.url("/userinfo")).bearer_auth(access).send().await.unwrap();
+    let revoked = p
+        .http
+        .get(p.url("/userinfo"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(revoked.status(), 401);
     let refresh = first["refresh_token"].as_str().unwrap();
-    let (status, body) = token_request(&p, &conf, &[("grant_type", "refresh_token"), ("refresh_token", refresh)]).await;
-    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+    let (status, body) = token_request(
+        &p,
+        &conf,
+        &[("grant_type", "refresh_token"), ("refresh_token", refresh)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 }
 
 #[tokio::test]
@@ -442,15 +592,28 @@ async fn code_is_bound_to_redirect_uri_and_client() {
     let conf = p.client("client_secret_basic", "RS256").await;
     let other = p.client("client_secret_basic", "RS256").await;
     for (who, redirect) in [(&conf, "http://rp.example/other"), (&other, REDIRECT)] {
-        let login = p.begin(&authorize_url(&p, &conf.config.client_id, "&response_type=code")).await;
+        let login = p
+            .begin(&authorize_url(
+                &p,
+                &conf.config.client_id,
+                "&response_type=code",
+            ))
+            .await;
         let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
         let (status, body) = token_request(
             &p,
             who,
-            &[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", redirect)],
+            &[
+                ("grant_type", "authorization_code"),
+                ("code", &code),
+                ("redirect_uri", redirect),
+            ],
         )
         .await;
-        assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant"))
+        );
     }
     // Wrong secret: invalid_client with 401 and WWW-Authenticate.
     let response = p
@@ -477,15 +640,25 @@ async fn pkce_mismatch_and_downgrade_are_refused() {
     // RFC 7636 Appendix B: S256(verifier) = E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM
     let with_pkce = "&response_type=code&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256";
     let cases: [(&str, Option<&str>, u16); 4] = [
-        (with_pkce, Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX"), 400),
+        (
+            with_pkce,
+            Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXX"),
+            400,
+        ),
         (with_pkce, None, 400),
         ("&response_type=code", Some(verifier), 400), // downgrade
         (with_pkce, Some(verifier), 200),
     ];
     for (extra, v, expected) in cases {
-        let login = p.begin(&authorize_url(&p, &conf.config.client_id, extra)).await;
+        let login = p
+            .begin(&authorize_url(&p, &conf.config.client_id, extra))
+            .await;
         let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
-        let mut form = vec![("grant_type", "authorization_code"), ("code", code.as_str()), ("redirect_uri", REDIRECT)];
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code.as_str()),
+            ("redirect_uri", REDIRECT),
+        ];
         if let Some(v) = v {
             form.push(("code_verifier", v));
         }
@@ -501,7 +674,13 @@ async fn pkce_mismatch_and_downgrade_are_refused() {
 async fn parallel_code_redemption_succeeds_once() {
     let p = Provider::start().await;
     let conf = p.client("client_secret_basic", "RS256").await;
-    let login = p.begin(&authorize_url(&p, &conf.config.client_id, "&response_type=code")).await;
+    let login = p
+        .begin(&authorize_url(
+            &p,
+            &conf.config.client_id,
+            "&response_type=code",
+        ))
+        .await;
     let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
     let mut tasks = Vec::new();
     for _ in 0..8 {
@@ -515,7 +694,11 @@ async fn parallel_code_redemption_succeeds_once() {
         tasks.push(tokio::spawn(async move {
             http.post(url)
                 .basic_auth(id, secret)
-                .form(&[("grant_type", "authorization_code"), ("code", &code), ("redirect_uri", REDIRECT)])
+                .form(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", REDIRECT),
+                ])
                 .send()
                 .await
                 .unwrap()
@@ -527,8 +710,15 @@ async fn parallel_code_redemption_succeeds_once() {
     for t in tasks {
         statuses.push(t.await.unwrap());
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 400), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 400),
+        "{statuses:?}"
+    );
 }
 
 #[tokio::test]
@@ -536,13 +726,20 @@ async fn form_post_response_is_delivered_once() {
     let p = Provider::start().await;
     let conf = p.client("client_secret_basic", "RS256").await;
     let login = p
-        .begin(&authorize_url(&p, &conf.config.client_id, "&response_type=code&response_mode=form_post"))
+        .begin(&authorize_url(
+            &p,
+            &conf.config.client_id,
+            "&response_type=code&response_mode=form_post",
+        ))
         .await;
     let redirect_to = p.finish(&login, HOLDER).await;
     assert!(redirect_to.starts_with(&p.url("/login/finish")));
     let page = p.http.get(&redirect_to).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(csp.contains("script-src 'sha256-"));
     let html = page.text().await.unwrap();
     assert!(html.contains("action=\"http://rp.example/cb\""));
@@ -574,7 +771,10 @@ async fn token_endpoint_errors_are_clean() {
     assert!(!d.contains(['\r', '\n', '\t']), "{d:?}");
     for (form, error) in [
         ("grant_type=password", "unsupported_grant_type"),
-        ("grant_type=authorization_code&code=x&redirect_uri=http%3A%2F%2Frp.example%2Fcb", "invalid_grant"),
+        (
+            "grant_type=authorization_code&code=x&redirect_uri=http%3A%2F%2Frp.example%2Fcb",
+            "invalid_grant",
+        ),
         ("grant_type=refresh_token&refresh_token=x", "invalid_grant"),
         ("code=x", "invalid_request"),
     ] {

@@ -130,7 +130,12 @@ async fn authorize(
     // OIDC Core §3.1.2.1: "This URI MUST exactly match one of the Redirection URI
     // values for the Client pre-registered at the OpenID Provider" (simple string
     // comparison, RFC 3986 §6.2.1).
-    if !client.config.redirect_uris.iter().any(|u| u == redirect_uri) {
+    if !client
+        .config
+        .redirect_uris
+        .iter()
+        .any(|u| u == redirect_uri)
+    {
         return Err(AppError::ErrorPage(
             "redirect_uri is not registered for this client".into(),
         ));
@@ -180,10 +185,16 @@ fn validate(
     let fail = |code: ErrorCode, msg: &str| Err((code, msg.to_owned()));
     // OIDC Core §6: without support, "request_not_supported" / "request_uri_not_supported".
     if params.has("request") {
-        return fail(ErrorCode::RequestNotSupported, "request objects are not supported");
+        return fail(
+            ErrorCode::RequestNotSupported,
+            "request objects are not supported",
+        );
     }
     if params.has("request_uri") {
-        return fail(ErrorCode::RequestUriNotSupported, "request_uri is not supported");
+        return fail(
+            ErrorCode::RequestUriNotSupported,
+            "request_uri is not supported",
+        );
     }
     let Some(response_type) = response_type else {
         return fail(
@@ -207,7 +218,10 @@ fn validate(
     let nonce = params.get("nonce").map(str::to_owned);
     // OIDC Core §3.2.2.1: for the implicit flow nonce is REQUIRED.
     if response_type.is_implicit() && nonce.is_none() {
-        return fail(ErrorCode::InvalidRequest, "nonce is required for implicit responses");
+        return fail(
+            ErrorCode::InvalidRequest,
+            "nonce is required for implicit responses",
+        );
     }
     let code_challenge = pkce(params, client, response_type)?;
     let mut prompt_none = false;

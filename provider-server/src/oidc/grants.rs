@@ -155,13 +155,14 @@ pub struct RedeemedCode {
 /// Database failures (500).
 pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<RedeemedCode>, AppError> {
     let code_hash = handle_hash(code);
-    let won = sqlx::query("UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
-        .bind(now())
-        .bind(&code_hash)
-        .execute(&state.db.pool)
-        .await?
-        .rows_affected()
-        == 1;
+    let won =
+        sqlx::query("UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
+            .bind(now())
+            .bind(&code_hash)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected()
+            == 1;
     if !won {
         revoke_code_grants(state, &code_hash).await?;
         return Ok(None);
@@ -193,8 +194,8 @@ async fn revoke_code_grants(state: &AppState, code_hash: &str) -> Result<(), App
     .bind(code_hash)
     .bind(code_hash)
     .execute(&state.db.pool)
-        .await?
-        .rows_affected();
+    .await?
+    .rows_affected();
     let families = sqlx::query("UPDATE refresh_families SET revoked = 1 WHERE code_hash = $1")
         .bind(code_hash)
         .execute(&state.db.pool)

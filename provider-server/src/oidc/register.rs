@@ -42,10 +42,15 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
         .as_bytes()
         .ct_eq(web::handle_hash(expected).as_bytes());
     if presented.is_empty() || !bool::from(ok) {
-        return Err(AppError::BearerToken("a valid initial access token is required".into()));
+        return Err(AppError::BearerToken(
+            "a valid initial access token is required".into(),
+        ));
     }
     let new: NewClient = serde_json::from_slice(body).map_err(|_| {
-        AppError::oauth(ErrorCode::InvalidClientMetadata, "body is not client metadata JSON")
+        AppError::oauth(
+            ErrorCode::InvalidClientMetadata,
+            "body is not client metadata JSON",
+        )
     })?;
     let created = clients::create(&state.db, new).await.map_err(|e| match e {
         ClientError::RedirectUri(d) => AppError::oauth(ErrorCode::InvalidRedirectUri, d),
@@ -56,7 +61,10 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     let mut value = serde_json::to_value(&created).map_err(AppError::internal)?;
     if let Some(obj) = value.as_object_mut() {
         obj.insert("client_name".into(), json!(created.config.name));
-        obj.insert("client_id_issued_at".into(), json!(created.config.created_at));
+        obj.insert(
+            "client_id_issued_at".into(),
+            json!(created.config.created_at),
+        );
         if created.client_secret.is_some() {
             // RFC 7591 §3.2.1: 0 means the secret does not expire.
             obj.insert("client_secret_expires_at".into(), json!(0));

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
-use wallet_core::encoding::{b64u_encode};
+use wallet_core::encoding::b64u_encode;
 
 use crate::AppState;
 use crate::clients::{self, LoginConfiguration, TokenEndpointAuthMethod};
@@ -86,7 +86,11 @@ async fn authenticate(
             if params.get("client_id").is_some_and(|c| c != id) {
                 return Err(AppError::invalid_request("client_id does not match"));
             }
-            (id.clone(), Some(secret.clone()), TokenEndpointAuthMethod::ClientSecretBasic)
+            (
+                id.clone(),
+                Some(secret.clone()),
+                TokenEndpointAuthMethod::ClientSecretBasic,
+            )
         }
         (None, Some(secret)) => (
             params
@@ -122,7 +126,10 @@ async fn authenticate(
     if let Some(secret) = secret
         && !client.secret_matches(&secret)
     {
-        return Err(client_auth_error("client authentication failed", used_basic));
+        return Err(client_auth_error(
+            "client authentication failed",
+            used_basic,
+        ));
     }
     Ok(client.config)
 }
@@ -186,7 +193,13 @@ async fn authorization_code(
         grants::create_refresh_token(state, &client.client_id, &family, &redeemed.grant).await?;
     let id_token = grants::id_token(state, client, &redeemed.grant, Some(&access), None)?;
     tracing::info!(client_id = %client.client_id, "code redeemed");
-    Ok(token_response(state, &access, Some(&id_token), Some(&refresh), &redeemed.grant.scope))
+    Ok(token_response(
+        state,
+        &access,
+        Some(&id_token),
+        Some(&refresh),
+        &redeemed.grant.scope,
+    ))
 }
 
 /// RFC 7636 §4.6, S256 only. A verifier without a stored challenge is refused too
@@ -230,12 +243,20 @@ async fn refresh_token(
         Err(RefreshRefusal::Reused) => {
             return Err(AppError::invalid_grant("refresh token already used"));
         }
-        Err(RefreshRefusal::Expired) => return Err(AppError::invalid_grant("refresh token expired")),
-        Err(RefreshRefusal::Revoked) => return Err(AppError::invalid_grant("refresh token revoked")),
-        Err(RefreshRefusal::Unknown) => return Err(AppError::invalid_grant("unknown refresh token")),
+        Err(RefreshRefusal::Expired) => {
+            return Err(AppError::invalid_grant("refresh token expired"));
+        }
+        Err(RefreshRefusal::Revoked) => {
+            return Err(AppError::invalid_grant("refresh token revoked"));
+        }
+        Err(RefreshRefusal::Unknown) => {
+            return Err(AppError::invalid_grant("unknown refresh token"));
+        }
     };
     if redeemed.client_id != client.client_id {
-        return Err(AppError::invalid_grant("refresh token was issued to another client"));
+        return Err(AppError::invalid_grant(
+            "refresh token was issued to another client",
+        ));
     }
     // RFC 6749 §6: a requested scope may not exceed the original grant.
     if let Some(scope) = params.get("scope")
@@ -243,18 +264,32 @@ async fn refresh_token(
             .split(' ')
             .all(|s| redeemed.grant.scope.split(' ').any(|g| g == s))
     {
-        return Err(AppError::oauth(ErrorCode::InvalidScope, "scope exceeds the grant"));
+        return Err(AppError::oauth(
+            ErrorCode::InvalidScope,
+            "scope exceeds the grant",
+        ));
     }
     let mut grant = redeemed.grant;
     // OIDC Core §12.2: a refreshed id_token carries no nonce.
     grant.nonce = None;
-    let access =
-        grants::create_access_token(state, &client.client_id, &grant, None, Some(&redeemed.family_id))
-            .await?;
+    let access = grants::create_access_token(
+        state,
+        &client.client_id,
+        &grant,
+        None,
+        Some(&redeemed.family_id),
+    )
+    .await?;
     let refresh =
         grants::create_refresh_token(state, &client.client_id, &redeemed.family_id, &grant).await?;
     let id_token = grants::id_token(state, client, &grant, Some(&access), None)?;
-    Ok(token_response(state, &access, Some(&id_token), Some(&refresh), &grant.scope))
+    Ok(token_response(
+        state,
+        &access,
+        Some(&id_token),
+        Some(&refresh),
+        &grant.scope,
+    ))
 }
 
 async fn client_credentials(

@@ -63,7 +63,11 @@ impl Provider {
     /// GETs an authorize URL; returns the login_challenge of the 303 to /login.
     pub async fn begin(&self, url: &str) -> String {
         let response = self.http.get(url).send().await.unwrap();
-        assert_eq!(response.status(), 303, "authorize did not redirect to /login");
+        assert_eq!(
+            response.status(),
+            303,
+            "authorize did not redirect to /login"
+        );
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         let prefix = format!("{}/login?login_challenge=", self.issuer);
         assert!(location.starts_with(&prefix), "{location}");
