@@ -11,6 +11,8 @@ use serde_json::Map;
 
 pub struct Provider {
     pub issuer: String,
+    /// This instance's own address (differs from `issuer` when instances share one).
+    pub base: String,
     pub state: AppState,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
@@ -24,10 +26,24 @@ impl Provider {
     }
 
     pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Self {
+        Self::start_on(None, None, edit).await
+    }
+
+    /// A provider on `database_url` (default: a fresh SQLite file), with `issuer`
+    /// (default: its own address).
+    pub async fn start_on(
+        database_url: Option<&str>,
+        issuer: Option<&str>,
+        edit: impl FnOnce(&mut Config),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let issuer = format!("http://{}", listener.local_addr().unwrap());
-        let url = format!("sqlite://{}/provider.db?mode=rwc", dir.path().display());
+        let own = format!("http://{}", listener.local_addr().unwrap());
+        let issuer = issuer.map_or_else(|| own.clone(), str::to_owned);
+        let url = database_url.map_or_else(
+            || format!("sqlite://{}/provider.db?mode=rwc", dir.path().display()),
+            str::to_owned,
+        );
         let mut config = Config::for_tests(&issuer, &url);
         edit(&mut config);
         let state = AppState::new(config).await.unwrap();
@@ -39,6 +55,7 @@ impl Provider {
             .unwrap();
         Self {
             issuer,
+            base: own,
             state,
             http,
             _dir: dir,
@@ -91,7 +108,7 @@ impl Provider {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.issuer)
+        format!("{}{path}", self.base)
     }
 }
 
