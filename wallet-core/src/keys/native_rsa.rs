@@ -9,11 +9,13 @@
 //! not take a [`crate::random::SecureRandom`].
 
 use aws_lc_rs::encoding::AsDer as _;
-use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
+use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use zeroize::Zeroizing;
 
 use super::{KeyError, KeyType, RSA_MAX_BITS, RSA_MIN_BITS, RsaPublicKey};
+use crate::encoding::b64u_decode;
+use crate::jwk::{Jwk, SecretParam};
 
 /// An RSA private key for RS256 (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 §3.3)
 /// signatures, held by aws-lc. Its `Debug` output shows no private material.
@@ -55,6 +57,43 @@ impl RsaSigningKey {
     /// [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let pair = KeyPair::from_pkcs8(der).map_err(|_| KeyError::Invalid(KeyType::Rsa))?;
+        Self::from_pair(pair)
+    }
+
+    /// Reads a private RSA JWK (RFC 7518 §6.3.2: `n`, `e`, `d`, `p`, `q`, `dp`, `dq`,
+    /// `qi`, all required here). aws-lc checks that the components are consistent.
+    ///
+    /// # Errors
+    /// [`KeyError::Invalid`] for a missing, non-base64url or inconsistent member or
+    /// a JWK that is not RSA; [`KeyError::RsaSize`] for a modulus outside
+    /// [`RSA_MIN_BITS`]..=[`RSA_MAX_BITS`].
+    pub fn from_jwk(jwk: &Jwk) -> Result<Self, KeyError> {
+        let invalid = || KeyError::Invalid(KeyType::Rsa);
+        if jwk.kty != "RSA" {
+            return Err(invalid());
+        }
+        let public = |v: &Option<String>| -> Result<Vec<u8>, KeyError> {
+            b64u_decode(v.as_deref().ok_or_else(invalid)?).map_err(|_| invalid())
+        };
+        let private = |v: &Option<SecretParam>| -> Result<Zeroizing<Vec<u8>>, KeyError> {
+            let s = v.as_ref().ok_or_else(invalid)?;
+            b64u_decode(s.secret())
+                .map(Zeroizing::new)
+                .map_err(|_| invalid())
+        };
+        let components = KeyPairComponents {
+            public_key: PublicKeyComponents {
+                n: public(&jwk.n)?,
+                e: public(&jwk.e)?,
+            },
+            d: private(&jwk.d)?,
+            p: private(&jwk.p)?,
+            q: private(&jwk.q)?,
+            dP: private(&jwk.dp)?,
+            dQ: private(&jwk.dq)?,
+            qInv: private(&jwk.qi)?,
+        };
+        let pair = KeyPair::from_components(&components).map_err(|_| invalid())?;
         Self::from_pair(pair)
     }
 
