@@ -349,6 +349,7 @@ pub struct ProviderIdentity {
     did: Did,
     key_agreement_uri: String,
     x25519: X25519PrivateKey,
+    signing: PrivateKey,
 }
 
 impl core::fmt::Debug for ProviderIdentity {
@@ -388,7 +389,55 @@ impl ProviderIdentity {
             did,
             key_agreement_uri,
             x25519,
+            signing: PrivateKey::Ed25519(key),
         })
+    }
+
+    /// A Domain Linkage Credential (DIF Well Known DID Configuration, JSON Web Token
+    /// proof format) linking this DID to `origin`, valid from `now` for `lifetime`
+    /// seconds: an EdDSA VC-JWT whose `iss`, `sub`, `vc.issuer` and
+    /// `vc.credentialSubject.id` are the DID, signed with the DID's key (`kid` is its
+    /// verification method).
+    ///
+    /// # Errors
+    /// [`KeysError::Sign`], or [`KeysError::Generate`] for an unrepresentable date.
+    pub fn domain_linkage_jwt(
+        &self,
+        origin: &str,
+        now: i64,
+        lifetime: i64,
+    ) -> Result<String, KeysError> {
+        let did = self.did.as_str();
+        let exp = now.saturating_add(lifetime);
+        let date = |t: i64| -> Result<String, KeysError> {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .ok()
+                .and_then(|d| {
+                    d.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .ok_or_else(|| KeysError::Generate("date out of range".into()))
+        };
+        let vc = serde_json::json!({
+            "@context": [
+                "https://www.w3.org/2018/credentials/v1",
+                "https://identity.foundation/.well-known/did-configuration/v1"
+            ],
+            "issuer": did,
+            "issuanceDate": date(now)?,
+            "expirationDate": date(exp)?,
+            "type": ["VerifiableCredential", "DomainLinkageCredential"],
+            "credentialSubject": { "id": did, "origin": origin },
+        });
+        let mut claims = Map::new();
+        claims.insert("iss".into(), Value::String(did.to_owned()));
+        claims.insert("sub".into(), Value::String(did.to_owned()));
+        claims.insert("nbf".into(), now.into());
+        claims.insert("exp".into(), exp.into());
+        claims.insert("vc".into(), vc);
+        let kid = format!("{did}#{}", self.did.method_specific_id());
+        let header = Header::new(Algorithm::EdDSA).with_kid(kid);
+        Ok(jws::sign_jwt(&header, &claims, &self.signing)?)
     }
 
     /// The provider's DID.

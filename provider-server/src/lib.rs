@@ -81,6 +81,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/jwks", get(oidc::discovery::jwks))
         .route(
+            "/.well-known/did-configuration.json",
+            get(oidc::discovery::did_configuration),
+        )
+        .route(
             "/authorize",
             get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
         )

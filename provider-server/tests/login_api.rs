@@ -277,3 +277,42 @@ async fn dynamic_registration_requires_the_initial_access_token() {
         assert_eq!(body["error"], error, "{bad}");
     }
 }
+
+#[tokio::test]
+async fn did_configuration_links_the_provider_did_to_the_issuer_origin() {
+    let p = Provider::start().await;
+    let doc: Value = p
+        .http
+        .get(p.url("/.well-known/did-configuration.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["@context"],
+        "https://identity.foundation/.well-known/did-configuration/v1"
+    );
+    let jwt = doc["linked_dids"][0].as_str().unwrap();
+    let header = wallet_core::jws::peek_header(jwt).unwrap();
+    let kid = DidUrl::parse(header.kid.as_deref().unwrap()).unwrap();
+    let did = p.state.identity.did().as_str().to_owned();
+    assert_eq!(kid.did().as_str(), did);
+    // The signature verifies with the key the DID itself names.
+    let key = did::key::decode(kid.did()).unwrap();
+    let claims = wallet_core::jws::verify_jwt(jwt, &key, &[wallet_core::jws::Algorithm::EdDSA])
+        .unwrap()
+        .claims;
+    assert_eq!(claims["iss"], did);
+    assert_eq!(claims["sub"], did);
+    assert_eq!(claims["vc"]["issuer"], did);
+    assert_eq!(claims["vc"]["credentialSubject"]["id"], did);
+    assert_eq!(claims["vc"]["credentialSubject"]["origin"], p.issuer);
+    assert_eq!(claims["vc"]["type"][1], "DomainLinkageCredential");
+    // The key-agreement key announced by the challenge belongs to the same DID.
+    let lc = login(&p).await;
+    let c = get_challenge(&p, &lc).await;
+    let uri = DidUrl::parse(c["dAppEncryptionKeyUri"].as_str().unwrap()).unwrap();
+    assert_eq!(uri.did().as_str(), did);
+}
