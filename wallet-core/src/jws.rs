@@ -179,6 +179,14 @@ pub enum JwsError {
     /// A key operation failed (other than a bad signature).
     #[error(transparent)]
     Key(KeyError),
+    /// A [`JwsSigner`] returned a signature of the wrong length for its `alg`.
+    #[error("signer produced {actual} bytes, expected {expected}")]
+    SignerOutput {
+        /// Expected length.
+        expected: usize,
+        /// Actual length.
+        actual: usize,
+    },
 }
 
 impl From<KeyError> for JwsError {
@@ -316,6 +324,63 @@ fn sign_parts(
         }
     };
     Ok((signing_input, b64u_encode(signature)))
+}
+
+/// A signing key held outside [`PrivateKey`], e.g. a native constant-time RSA key
+/// (`keys::RsaSigningKey`, feature `native-crypto`), used through [`sign_with`].
+pub trait JwsSigner {
+    /// The algorithm the key signs with; [`sign_with`] requires `header.alg` to equal it.
+    fn algorithm(&self) -> Algorithm;
+    /// The raw signature of the JWS signing input (RFC 7515 §5.1 step 5).
+    ///
+    /// # Errors
+    /// Whatever the key operation reports.
+    fn sign_input(&self, signing_input: &[u8]) -> Result<Vec<u8>, JwsError>;
+}
+
+#[cfg(feature = "native-crypto")]
+impl JwsSigner for crate::keys::RsaSigningKey {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::RS256
+    }
+
+    fn sign_input(&self, signing_input: &[u8]) -> Result<Vec<u8>, JwsError> {
+        Ok(self.sign_rs256(signing_input)?)
+    }
+}
+
+/// Signs `payload` with an outside [`JwsSigner`] and returns the compact
+/// serialization, as [`sign`] does for a [`PrivateKey`].
+///
+/// # Errors
+/// [`JwsError::KeyMismatch`] when `header.alg` is not the signer's algorithm;
+/// [`JwsError::SignerOutput`] for a signature of the wrong length; the signer's
+/// own errors.
+pub fn sign_with(
+    header: &Header,
+    payload: &[u8],
+    signer: &dyn JwsSigner,
+) -> Result<String, JwsError> {
+    if header.alg != signer.algorithm() {
+        return Err(JwsError::KeyMismatch {
+            alg: header.alg,
+            key: signer.algorithm().key_type(),
+        });
+    }
+    let signing_input = format!("{}.{}", b64u_encode(header.to_json()), b64u_encode(payload));
+    let signature = signer.sign_input(signing_input.as_bytes())?;
+    let expected = match header.alg {
+        Algorithm::EdDSA | Algorithm::ES256 => 64,
+        // The modulus length, which the signer knows; at least 2048 bits.
+        Algorithm::RS256 => signature.len().max(256),
+    };
+    if signature.len() != expected {
+        return Err(JwsError::SignerOutput {
+            expected,
+            actual: signature.len(),
+        });
+    }
+    Ok(format!("{signing_input}.{}", b64u_encode(signature)))
 }
 
 /// Reads the protected header of a compact JWS **without verifying anything**, e.g. to

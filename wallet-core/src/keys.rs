@@ -6,11 +6,15 @@
 //! ambient random source: generation takes a [`SecureRandom`].
 
 mod ed25519;
+#[cfg(feature = "native-crypto")]
+mod native_rsa;
 mod p256;
 mod rsa;
 mod x25519;
 
 pub use self::ed25519::{Ed25519PrivateKey, Ed25519PublicKey};
+#[cfg(feature = "native-crypto")]
+pub use self::native_rsa::RsaSigningKey;
 pub use self::p256::{P256PrivateKey, P256PublicKey};
 pub use self::rsa::{RSA_MAX_BITS, RSA_MIN_BITS, RsaPrivateKey, RsaPublicKey};
 pub use self::x25519::{X25519PrivateKey, X25519PublicKey};

@@ -1,0 +1,253 @@
+//! Command line and environment configuration (`clap`, every flag also an env
+//! variable). `provider-server` with no flags at all serves on 127.0.0.1:8080.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The OpenID Connect provider whose login is the wallet handshake.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Settings shared by every subcommand.
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do; without one, serve.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the provider (the default).
+    Serve,
+    /// Manage Login Configurations (OAuth clients).
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage the id_token signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// `client …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create a Login Configuration and print it as JSON, with its `client_secret`
+    /// (shown only here).
+    Create(Box<ClientCreate>),
+    /// List the Login Configurations as JSON.
+    List,
+    /// Show one Login Configuration as JSON.
+    Show {
+        /// The `client_id`.
+        client_id: String,
+    },
+    /// Delete a Login Configuration.
+    Delete {
+        /// The `client_id`.
+        client_id: String,
+    },
+}
+
+/// `keys …` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create new current signing keys; the previous ones stay in the JWKS for
+    /// `--previous-key-retention-secs`.
+    Rotate,
+}
+
+/// `client create` arguments.
+#[derive(Debug, Args)]
+pub struct ClientCreate {
+    /// Display name shown to the user.
+    #[arg(long)]
+    pub name: String,
+    /// A redirect URI (exact match); repeat for several.
+    #[arg(long = "redirect-uri", required = true)]
+    pub redirect_uris: Vec<String>,
+    /// A file holding a DIF Presentation Exchange v2 `presentation_definition`.
+    #[arg(long)]
+    pub presentation_definition: Option<PathBuf>,
+    /// A file holding a DCQL query.
+    #[arg(long)]
+    pub dcql: Option<PathBuf>,
+    /// A file holding the `id_token_mapping` (`[{"source": JSONPath, "claim": name}]`).
+    #[arg(long)]
+    pub id_token_mapping: Option<PathBuf>,
+    /// A DID whose credentials this client trusts; repeat for several.
+    #[arg(long = "trusted-issuer")]
+    pub trusted_issuers: Vec<String>,
+    /// How the client authenticates at the token endpoint.
+    #[arg(long, default_value = "client_secret_basic")]
+    pub token_endpoint_auth_method: String,
+    /// The id_token signature algorithm: RS256, ES256 or EdDSA.
+    #[arg(long, default_value = "RS256")]
+    pub id_token_signed_response_alg: String,
+    /// A file holding the client's JWKS (e.g. an encryption key).
+    #[arg(long)]
+    pub jwks: Option<PathBuf>,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Settings shared by all subcommands.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "PROVIDER_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+    /// The issuer identifier (`iss`): the public origin of this provider, no trailing
+    /// slash.
+    #[arg(
+        long,
+        env = "PROVIDER_ISSUER",
+        default_value = "http://localhost:8080",
+        global = true
+    )]
+    pub issuer: String,
+    /// Directory for the default SQLite database.
+    #[arg(
+        long,
+        env = "PROVIDER_DATA_DIR",
+        default_value = "provider-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+    /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://…`. Defaults to
+    /// `sqlite://<data-dir>/provider.db?mode=rwc`.
+    #[arg(long, env = "PROVIDER_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// Log format.
+    #[arg(
+        long,
+        env = "PROVIDER_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: LogFormat,
+    /// Log filter (`tracing_subscriber::EnvFilter` syntax).
+    #[arg(
+        long,
+        env = "PROVIDER_LOG_LEVEL",
+        default_value = "info",
+        global = true
+    )]
+    pub log_level: String,
+    /// The provider's display name (`dAppName` of the Credential API handshake).
+    #[arg(
+        long,
+        env = "PROVIDER_NAME",
+        default_value = "SSI Wallet Login",
+        global = true
+    )]
+    pub name: String,
+    /// DIDs whose credentials every client trusts (besides each client's own list).
+    #[arg(
+        long = "trusted-issuer",
+        env = "PROVIDER_TRUSTED_ISSUERS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub trusted_issuers: Vec<String>,
+    /// The initial access token `/register` requires (RFC 7591 §3); without it
+    /// dynamic registration is off.
+    #[arg(
+        long,
+        env = "PROVIDER_REGISTRATION_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub registration_token: Option<String>,
+    /// Size of the generated RSA signing key, in bits (2048, 3072 or 4096).
+    #[arg(long, env = "PROVIDER_RSA_BITS", default_value_t = 2048, global = true)]
+    pub rsa_bits: usize,
+    /// Signing keys older than this are rotated at start-up, in days.
+    #[arg(
+        long,
+        env = "PROVIDER_SIGNING_KEY_LIFETIME_DAYS",
+        default_value_t = 90,
+        global = true
+    )]
+    pub signing_key_lifetime_days: u32,
+    /// How long a superseded signing key stays in the JWKS, in seconds.
+    #[arg(long, env = "PROVIDER_PREVIOUS_KEY_RETENTION_SECS", default_value_t = 7 * 24 * 3600, global = true)]
+    pub previous_key_retention_secs: u32,
+    /// How often a running server re-reads the signing keys from the database, in
+    /// seconds (another instance or `keys rotate` may have rotated them).
+    #[arg(
+        long,
+        env = "PROVIDER_KEY_RELOAD_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub key_reload_secs: u32,
+    /// Lifetime of an authorization code, in seconds (at most 600).
+    #[arg(long, env = "PROVIDER_CODE_LIFETIME_SECS", default_value_t = 120, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=600))]
+    pub code_lifetime_secs: u32,
+    /// Lifetime of access tokens and id_tokens, in seconds.
+    #[arg(
+        long,
+        env = "PROVIDER_ACCESS_TOKEN_LIFETIME_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub access_token_lifetime_secs: u32,
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "PROVIDER_REFRESH_TOKEN_LIFETIME_SECS", default_value_t = 30 * 24 * 3600, global = true)]
+    pub refresh_token_lifetime_secs: u32,
+    /// Lifetime of a login session (authorize → wallet answer), in seconds.
+    #[arg(
+        long,
+        env = "PROVIDER_LOGIN_SESSION_LIFETIME_SECS",
+        default_value_t = 600,
+        global = true
+    )]
+    pub login_session_lifetime_secs: u32,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "PROVIDER_BODY_LIMIT", default_value_t = 1 << 20, global = true)]
+    pub body_limit: usize,
+    /// Time limit for handling one request, in seconds.
+    #[arg(
+        long,
+        env = "PROVIDER_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub request_timeout_secs: u32,
+}
+
+impl Config {
+    /// The database URL, defaulting to an SQLite file in the data directory.
+    #[must_use]
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/provider.db?mode=rwc", self.data_dir.display()))
+    }
+
+    /// A configuration for tests: the defaults, with `issuer` and `database_url`.
+    #[must_use]
+    pub fn for_tests(issuer: &str, database_url: &str) -> Self {
+        let mut config = Cli::parse_from(["provider-server"]).config;
+        config.issuer = issuer.to_owned();
+        config.database_url = Some(database_url.to_owned());
+        config
+    }
+}

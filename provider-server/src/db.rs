@@ -1,0 +1,160 @@
+//! The database: one `sqlx::AnyPool` over SQLite (default, WAL) or PostgreSQL, with
+//! the migrations of each under `migrations/<backend>/`.
+//!
+//! All queries are written once, in the SQL both backends accept: `$n` parameters
+//! (SQLite reads `$1` as parameter 1), `TEXT` and 64-bit integers only. Flow state
+//! is consumed with conditional `UPDATE … WHERE used_at IS NULL` statements whose
+//! affected-row count says who won, so that concurrent redemptions — in one process
+//! or across instances sharing a PostgreSQL — succeed exactly once.
+
+use std::str::FromStr as _;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, ConnectOptions as _};
+
+/// SQLite migrations.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+/// PostgreSQL migrations.
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// `sqlite:…`
+    Sqlite,
+    /// `postgres://…` / `postgresql://…`
+    Postgres,
+}
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DbError {
+    /// The URL names neither SQLite nor PostgreSQL.
+    #[error("database URL must start with sqlite: or postgres://")]
+    UnsupportedUrl,
+    /// Connecting failed.
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    /// Applying the migrations failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+    /// A statement failed.
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// A connected, migrated database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool.
+    pub pool: AnyPool,
+    /// The backend.
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Connects to `url`, creating an SQLite file's directory if needed, switches
+    /// SQLite to WAL and applies the migrations.
+    ///
+    /// # Errors
+    /// [`DbError`].
+    pub async fn connect(url: &str) -> Result<Self, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(DbError::UnsupportedUrl);
+        };
+        if backend == Backend::Sqlite {
+            create_sqlite_dir(url);
+        }
+        let options = AnyConnectOptions::from_str(url)
+            .map_err(DbError::Connect)?
+            .disable_statement_logging();
+        let max = if backend == Backend::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL: readers do not block the writer; busy_timeout makes
+                        // concurrent writers wait instead of failing.
+                        sqlx::query("PRAGMA journal_mode = WAL")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000")
+                            .execute(&mut *conn)
+                            .await?;
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator.run(&pool).await.map_err(DbError::Migrate)?;
+        Ok(Self { pool, backend })
+    }
+
+    /// A value from the `settings` table.
+    ///
+    /// # Errors
+    /// [`DbError::Query`].
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    /// Stores `value` under `name` unless a value is already there (a concurrent
+    /// first start of another instance wins); returns the stored value.
+    ///
+    /// # Errors
+    /// [`DbError::Query`].
+    pub async fn setting_insert_or_get(&self, name: &str, value: &str) -> Result<String, DbError> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(self
+            .setting(name)
+            .await?
+            .unwrap_or_else(|| value.to_owned()))
+    }
+}
+
+/// `sqlite://dir/file.db?…` → create `dir` (SQLite creates the file, not its folder).
+fn create_sqlite_dir(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite:")
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        // A failure here shows up as a clear connect error right after.
+        let _ = std::fs::create_dir_all(parent);
+    }
+}

@@ -1,0 +1,460 @@
+//! The provider's keys: id_token signing keys (RS256, ES256, EdDSA), created on
+//! first start, persisted, rotated; and the provider's own DID (`did:key`, Ed25519)
+//! whose derived X25519 key answers the Credential API session.
+//!
+//! Private keys are stored in the database **unencrypted** (base64url of the PKCS#8
+//! DER for RSA, of the 32-byte seed/scalar otherwise): protect the database like a
+//! key file. The JWKS holds only public members.
+//!
+//! Rotation: `keys rotate` (or start-up, when the current key is older than
+//! `--signing-key-lifetime-days`) adds a new key per algorithm and marks the old one
+//! superseded; it stays in the JWKS for `--previous-key-retention-secs` so tokens
+//! signed just before the rotation still verify.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use serde_json::{Map, Value};
+use wallet_core::did::{self, Did};
+use wallet_core::encoding::{b64u_decode, b64u_encode};
+use wallet_core::jwk::Jwk;
+use wallet_core::jws::{self, Algorithm, Header};
+use wallet_core::keys::{
+    Ed25519PrivateKey, P256PrivateKey, PrivateKey, PublicKey, RsaSigningKey, X25519PrivateKey,
+};
+use wallet_core::random::OsRandom;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::web::now;
+
+/// The algorithms the provider signs id_tokens with, the default first.
+pub const SIGNING_ALGORITHMS: [Algorithm; 3] =
+    [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
+
+/// Why a key could not be made, loaded or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeysError {
+    /// Database failure.
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    /// Database failure while opening.
+    #[error(transparent)]
+    Open(#[from] crate::db::DbError),
+    /// A stored key cannot be decoded.
+    #[error("stored key {0} is corrupt")]
+    Corrupt(String),
+    /// Key generation failed.
+    #[error("key generation failed: {0}")]
+    Generate(String),
+    /// No current key for the algorithm (the store was emptied under us).
+    #[error("no signing key for {0}")]
+    Missing(Algorithm),
+    /// Signing failed.
+    #[error("signing failed: {0}")]
+    Sign(#[from] jws::JwsError),
+    /// The lock was poisoned by a panic elsewhere.
+    #[error("key store lock poisoned")]
+    Poisoned,
+}
+
+enum Material {
+    Rsa(RsaSigningKey),
+    Other(PrivateKey),
+}
+
+/// A signing key.
+pub struct SigningKey {
+    kid: String,
+    alg: Algorithm,
+    material: Material,
+}
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    fn generate(alg: Algorithm, rsa_bits: usize) -> Result<Self, KeysError> {
+        let material = match alg {
+            Algorithm::RS256 => Material::Rsa(
+                RsaSigningKey::generate(rsa_bits)
+                    .map_err(|e| KeysError::Generate(e.to_string()))?,
+            ),
+            Algorithm::ES256 => Material::Other(PrivateKey::P256(
+                P256PrivateKey::generate(&mut OsRandom)
+                    .map_err(|e| KeysError::Generate(e.to_string()))?,
+            )),
+            _ => Material::Other(PrivateKey::Ed25519(
+                Ed25519PrivateKey::generate(&mut OsRandom)
+                    .map_err(|e| KeysError::Generate(e.to_string()))?,
+            )),
+        };
+        let kid = Jwk::from_public_key(&public_of(&material))
+            .thumbprint()
+            .map_err(|e| KeysError::Generate(e.to_string()))?;
+        Ok(Self { kid, alg, material })
+    }
+
+    fn encode_private(&self) -> Result<String, KeysError> {
+        Ok(match &self.material {
+            Material::Rsa(k) => b64u_encode(
+                k.to_pkcs8_der()
+                    .map_err(|e| KeysError::Generate(e.to_string()))?
+                    .as_slice(),
+            ),
+            Material::Other(PrivateKey::P256(k)) => b64u_encode(k.to_bytes().as_slice()),
+            Material::Other(PrivateKey::Ed25519(k)) => b64u_encode(k.to_seed().as_slice()),
+            Material::Other(_) => return Err(KeysError::Generate("unexpected key type".into())),
+        })
+    }
+
+    fn decode(kid: String, alg: &str, private: &str) -> Result<Self, KeysError> {
+        let corrupt = || KeysError::Corrupt(kid.clone());
+        let bytes = zeroize::Zeroizing::new(b64u_decode(private).map_err(|_| corrupt())?);
+        let (alg, material) = match alg {
+            "RS256" => (
+                Algorithm::RS256,
+                Material::Rsa(RsaSigningKey::from_pkcs8_der(&bytes).map_err(|_| corrupt())?),
+            ),
+            "ES256" => (
+                Algorithm::ES256,
+                Material::Other(PrivateKey::P256(
+                    P256PrivateKey::from_bytes(&bytes).map_err(|_| corrupt())?,
+                )),
+            ),
+            "EdDSA" => (
+                Algorithm::EdDSA,
+                Material::Other(PrivateKey::Ed25519(
+                    Ed25519PrivateKey::from_seed(&bytes).map_err(|_| corrupt())?,
+                )),
+            ),
+            _ => return Err(corrupt()),
+        };
+        Ok(Self { kid, alg, material })
+    }
+
+    /// The key id.
+    #[must_use]
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The public key.
+    #[must_use]
+    pub fn public_key(&self) -> PublicKey {
+        public_of(&self.material)
+    }
+
+    /// The public JWK with `kid`, `use` and `alg`.
+    #[must_use]
+    pub fn public_jwk(&self) -> Jwk {
+        let mut jwk = Jwk::from_public_key(&self.public_key()).with_kid(self.kid.clone());
+        jwk.use_ = Some("sig".into());
+        jwk.alg = Some(self.alg.as_str().into());
+        jwk
+    }
+
+    /// Signs a JWT with `typ` `JWT` and this key's `kid`.
+    ///
+    /// # Errors
+    /// [`KeysError::Sign`].
+    pub fn sign_jwt(&self, claims: &Map<String, Value>) -> Result<String, KeysError> {
+        let header = Header::new(self.alg)
+            .with_kid(self.kid.clone())
+            .with_typ("JWT");
+        let payload = Value::Object(claims.clone()).to_string();
+        Ok(match &self.material {
+            Material::Rsa(k) => jws::sign_with(&header, payload.as_bytes(), k)?,
+            Material::Other(k) => jws::sign(&header, payload.as_bytes(), k)?,
+        })
+    }
+}
+
+fn public_of(material: &Material) -> PublicKey {
+    match material {
+        Material::Rsa(k) => PublicKey::Rsa(k.public_key()),
+        Material::Other(k) => k.public_key(),
+    }
+}
+
+/// The keys in force: the current one per algorithm, and the published JWKS.
+#[derive(Debug)]
+pub struct KeySet {
+    current: BTreeMap<&'static str, Arc<SigningKey>>,
+    jwks: Value,
+}
+
+impl KeySet {
+    /// The current key for `alg`.
+    ///
+    /// # Errors
+    /// [`KeysError::Missing`].
+    pub fn current(&self, alg: Algorithm) -> Result<Arc<SigningKey>, KeysError> {
+        self.current
+            .get(alg.as_str())
+            .cloned()
+            .ok_or(KeysError::Missing(alg))
+    }
+
+    /// The JWKS document (current and not yet retired keys, public members only).
+    #[must_use]
+    pub fn jwks(&self) -> &Value {
+        &self.jwks
+    }
+}
+
+/// The signing keys, shared by the handlers and reloaded from the database.
+#[derive(Debug)]
+pub struct Keys {
+    set: RwLock<Arc<KeySet>>,
+}
+
+impl Keys {
+    /// Creates missing keys, rotates expired ones and loads the set.
+    ///
+    /// # Errors
+    /// [`KeysError`].
+    pub async fn init(db: &Db, config: &Config) -> Result<Self, KeysError> {
+        let max_age = i64::from(config.signing_key_lifetime_days).saturating_mul(86_400);
+        for alg in SIGNING_ALGORITHMS {
+            let current: Option<(i64,)> = sqlx::query_as(
+                "SELECT created_at FROM signing_keys WHERE alg = $1 AND superseded_at IS NULL \
+                 ORDER BY created_at DESC, kid DESC LIMIT 1",
+            )
+            .bind(alg.as_str())
+            .fetch_optional(&db.pool)
+            .await?;
+            match current {
+                None => {
+                    rotate_alg(db, config, alg).await?;
+                }
+                Some((created,)) if now().saturating_sub(created) > max_age => {
+                    tracing::info!(alg = alg.as_str(), "signing key expired, rotating");
+                    rotate_alg(db, config, alg).await?;
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(Self {
+            set: RwLock::new(Arc::new(load(db).await?)),
+        })
+    }
+
+    /// The keys in force.
+    ///
+    /// # Errors
+    /// [`KeysError::Poisoned`].
+    pub fn get(&self) -> Result<Arc<KeySet>, KeysError> {
+        self.set
+            .read()
+            .map(|s| Arc::clone(&s))
+            .map_err(|_| KeysError::Poisoned)
+    }
+
+    /// Re-reads the keys from the database.
+    ///
+    /// # Errors
+    /// [`KeysError`].
+    pub async fn reload(&self, db: &Db) -> Result<(), KeysError> {
+        let set = Arc::new(load(db).await?);
+        *self.set.write().map_err(|_| KeysError::Poisoned)? = set;
+        Ok(())
+    }
+}
+
+/// Adds a new current key for every algorithm; the previous ones stay published for
+/// the retention period.
+///
+/// # Errors
+/// [`KeysError`].
+pub async fn rotate(db: &Db, config: &Config) -> Result<Vec<String>, KeysError> {
+    let mut kids = Vec::new();
+    for alg in SIGNING_ALGORITHMS {
+        kids.push(rotate_alg(db, config, alg).await?);
+    }
+    Ok(kids)
+}
+
+async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, KeysError> {
+    // RSA generation takes a while: keep it off the async worker threads.
+    let bits = config.rsa_bits;
+    let key = tokio::task::spawn_blocking(move || SigningKey::generate(alg, bits))
+        .await
+        .map_err(|e| KeysError::Generate(e.to_string()))??;
+    let now = now();
+    let retire_at = now.saturating_add(i64::from(config.previous_key_retention_secs));
+    let public =
+        serde_json::to_string(&key.public_jwk()).map_err(|e| KeysError::Generate(e.to_string()))?;
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "UPDATE signing_keys SET superseded_at = $1, retire_at = $2 \
+         WHERE alg = $3 AND superseded_at IS NULL",
+    )
+    .bind(now)
+    .bind(retire_at)
+    .bind(alg.as_str())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&key.kid)
+    .bind(alg.as_str())
+    .bind(key.encode_private()?)
+    .bind(public)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(alg = alg.as_str(), kid = %key.kid, "new signing key");
+    Ok(key.kid)
+}
+
+async fn load(db: &Db) -> Result<KeySet, KeysError> {
+    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT kid, alg, private_key, public_jwk, superseded_at FROM signing_keys \
+         WHERE retire_at IS NULL OR retire_at > $1 ORDER BY created_at DESC, kid DESC",
+    )
+    .bind(now())
+    .fetch_all(&db.pool)
+    .await?;
+    let mut current = BTreeMap::new();
+    let mut published = Vec::new();
+    for (kid, alg, private, public_jwk, superseded_at) in rows {
+        let public: Value =
+            serde_json::from_str(&public_jwk).map_err(|_| KeysError::Corrupt(kid.clone()))?;
+        published.push(public);
+        if superseded_at.is_none() {
+            let key = SigningKey::decode(kid, &alg, &private)?;
+            let name = key.alg.as_str();
+            current.entry(name).or_insert_with(|| Arc::new(key));
+        }
+    }
+    Ok(KeySet {
+        current,
+        jwks: serde_json::json!({ "keys": published }),
+    })
+}
+
+/// The provider's DID and its Credential API session key.
+pub struct ProviderIdentity {
+    did: Did,
+    key_agreement_uri: String,
+    x25519: X25519PrivateKey,
+    signing: PrivateKey,
+}
+
+impl core::fmt::Debug for ProviderIdentity {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ProviderIdentity")
+            .field("did", &self.did.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderIdentity {
+    /// Loads the provider's Ed25519 did:key, creating it on first start.
+    ///
+    /// # Errors
+    /// [`KeysError`].
+    pub async fn init(db: &Db) -> Result<Self, KeysError> {
+        let fresh = Ed25519PrivateKey::generate(&mut OsRandom)
+            .map_err(|e| KeysError::Generate(e.to_string()))?;
+        let stored = db
+            .setting_insert_or_get(
+                "provider_did_ed25519_seed",
+                &b64u_encode(fresh.to_seed().as_slice()),
+            )
+            .await?;
+        let seed = zeroize::Zeroizing::new(
+            b64u_decode(&stored).map_err(|_| KeysError::Corrupt("provider DID".into()))?,
+        );
+        let key = Ed25519PrivateKey::from_seed(&seed)
+            .map_err(|_| KeysError::Corrupt("provider DID".into()))?;
+        let did = did::key::encode(&PublicKey::Ed25519(key.public_key()))
+            .map_err(|e| KeysError::Generate(e.to_string()))?;
+        let x25519 = key.to_x25519();
+        let x_multikey = did::key::multikey_encode(&PublicKey::X25519(x25519.public_key()))
+            .map_err(|e| KeysError::Generate(e.to_string()))?;
+        let key_agreement_uri = format!("{}#{x_multikey}", did.as_str());
+        Ok(Self {
+            did,
+            key_agreement_uri,
+            x25519,
+            signing: PrivateKey::Ed25519(key),
+        })
+    }
+
+    /// A Domain Linkage Credential (DIF Well Known DID Configuration, JSON Web Token
+    /// proof format) linking this DID to `origin`, valid from `now` for `lifetime`
+    /// seconds: an EdDSA VC-JWT whose `iss`, `sub`, `vc.issuer` and
+    /// `vc.credentialSubject.id` are the DID, signed with the DID's key (`kid` is its
+    /// verification method).
+    ///
+    /// # Errors
+    /// [`KeysError::Sign`], or [`KeysError::Generate`] for an unrepresentable date.
+    pub fn domain_linkage_jwt(
+        &self,
+        origin: &str,
+        now: i64,
+        lifetime: i64,
+    ) -> Result<String, KeysError> {
+        let did = self.did.as_str();
+        let exp = now.saturating_add(lifetime);
+        let date = |t: i64| -> Result<String, KeysError> {
+            time::OffsetDateTime::from_unix_timestamp(t)
+                .ok()
+                .and_then(|d| {
+                    d.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .ok_or_else(|| KeysError::Generate("date out of range".into()))
+        };
+        let vc = serde_json::json!({
+            "@context": [
+                "https://www.w3.org/2018/credentials/v1",
+                "https://identity.foundation/.well-known/did-configuration/v1"
+            ],
+            "issuer": did,
+            "issuanceDate": date(now)?,
+            "expirationDate": date(exp)?,
+            "type": ["VerifiableCredential", "DomainLinkageCredential"],
+            "credentialSubject": { "id": did, "origin": origin },
+        });
+        let mut claims = Map::new();
+        claims.insert("iss".into(), Value::String(did.to_owned()));
+        claims.insert("sub".into(), Value::String(did.to_owned()));
+        claims.insert("nbf".into(), now.into());
+        claims.insert("exp".into(), exp.into());
+        claims.insert("vc".into(), vc);
+        let kid = format!("{did}#{}", self.did.method_specific_id());
+        let header = Header::new(Algorithm::EdDSA).with_kid(kid);
+        Ok(jws::sign_jwt(&header, &claims, &self.signing)?)
+    }
+
+    /// The provider's DID.
+    #[must_use]
+    pub fn did(&self) -> &Did {
+        &self.did
+    }
+
+    /// The DID URL of the X25519 key-agreement key (`dAppEncryptionKeyUri`).
+    #[must_use]
+    pub fn key_agreement_uri(&self) -> &str {
+        &self.key_agreement_uri
+    }
+
+    /// The X25519 session secret.
+    #[must_use]
+    pub fn x25519(&self) -> &X25519PrivateKey {
+        &self.x25519
+    }
+}

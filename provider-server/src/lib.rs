@@ -1,0 +1,181 @@
+//! # provider-server
+//!
+//! The OpenID Connect provider whose login is the wallet handshake (DESIGN §4–5).
+//!
+//! - [`config`]: flags and environment; `provider-server` starts with none.
+//! - [`db`]: SQLite (WAL, default) or PostgreSQL through `sqlx::Any`, migrations.
+//! - [`clients`]: Login Configurations (OAuth clients).
+//! - [`keys`]: id_token signing keys (RS256 via aws-lc, ES256, EdDSA) and the
+//!   provider's DID. **Private keys are stored unencrypted in the database.**
+//! - [`oidc`]: discovery, JWKS, authorize, token, userinfo, register.
+//! - [`login`]: login sessions, the `/login` page, `/api/v1/challenge`,
+//!   `/api/v1/credentials` (answers 501 until presentation verification exists),
+//!   and [`login::complete_login`].
+//! - [`error`]: the single mapping of failures to OAuth/OIDC error responses.
+//!
+//! Logs never carry secrets, codes, tokens, login challenges or personal data.
+
+pub mod clients;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod keys;
+pub mod login;
+pub mod oidc;
+pub mod web;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::keys::{Keys, ProviderIdentity};
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// Settings.
+    pub config: Arc<Config>,
+    /// The database.
+    pub db: Db,
+    /// Signing keys.
+    pub keys: Arc<Keys>,
+    /// The provider's DID and session key.
+    pub identity: Arc<ProviderIdentity>,
+}
+
+impl AppState {
+    /// Opens the database, applies migrations, creates or loads keys.
+    ///
+    /// # Errors
+    /// Database and key failures.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url()).await?;
+        let keys = Keys::init(&db, &config).await?;
+        let identity = ProviderIdentity::init(&db).await?;
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            keys: Arc::new(keys),
+            identity: Arc::new(identity),
+        })
+    }
+}
+
+/// The HTTP application.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    let timeout = Duration::from_secs(u64::from(state.config.request_timeout_secs));
+    Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(oidc::discovery::openid_configuration),
+        )
+        .route("/jwks", get(oidc::discovery::jwks))
+        .route(
+            "/.well-known/did-configuration.json",
+            get(oidc::discovery::did_configuration),
+        )
+        .route(
+            "/authorize",
+            get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
+        )
+        .route("/token", post(oidc::token::token))
+        .route(
+            "/userinfo",
+            get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
+        )
+        .route("/register", post(oidc::register::register))
+        .route("/login", get(login::login_page))
+        .route("/login.js", get(login::login_js))
+        .route("/login/finish", get(login::login_finish))
+        .route(
+            "/api/v1/challenge",
+            get(login::get_challenge).post(login::post_challenge),
+        )
+        .route(
+            "/api/v1/credentials",
+            get(login::credentials).post(login::credentials),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                // Only method and path: query strings carry codes and challenges.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
+        .with_state(state)
+}
+
+/// Re-reads the signing keys every `--key-reload-secs` (another instance or
+/// `keys rotate` may have rotated them).
+pub fn spawn_key_reloader(state: &AppState) {
+    let state = state.clone();
+    let period = Duration::from_secs(u64::from(state.config.key_reload_secs.max(1)));
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            if let Err(e) = state.keys.reload(&state.db).await {
+                tracing::warn!(error = %e, "reloading signing keys failed");
+            }
+        }
+    });
+}
+
+/// Serves until Ctrl-C.
+///
+/// # Errors
+/// Bind and startup failures.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(state.config.bind).await?;
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        issuer = %state.config.issuer,
+        did = %state.identity.did().as_str(),
+        "provider-server listening"
+    );
+    spawn_key_reloader(&state);
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (how service managers and containers stop a process).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

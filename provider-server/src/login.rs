@@ -1,0 +1,456 @@
+//! The wallet login (DESIGN §4, "Wire details"): login sessions named by
+//! `login_challenge`, the `/login` page, the Credential API key exchange
+//! (`/api/v1/challenge`) and the credential exchange (`/api/v1/credentials`), and
+//! [`complete_login`], which turns a verified holder into the authorization response.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use subtle::ConstantTimeEq as _;
+use wallet_core::credential_api::open_challenge;
+use wallet_core::did::{self, DidUrl};
+use wallet_core::encoding::{hex_decode, hex_encode};
+use wallet_core::keys::PublicKey;
+use wallet_core::random::{OsRandom, SecureRandom as _};
+
+use crate::AppState;
+use crate::clients;
+use crate::error::AppError;
+use crate::oidc::authorize::{self, AuthorizationRequest, ResponseMode, ResponseType};
+use crate::oidc::grants::{self, Grant};
+use crate::web::{self, handle_hash, now, random_handle};
+
+/// Length of the key-exchange challenge, bytes (DESIGN §4: 24 random bytes, hex).
+pub const CHALLENGE_LEN: usize = 24;
+
+/// The login page script, served from `/login.js` (CSP `script-src 'self'`).
+pub const LOGIN_JS: &str = include_str!("login/login.js");
+
+/// A holder whose presentation was verified: the DID and the claims mapped from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedHolder {
+    /// The holder's DID (the presentation's `holder`, proven by its proof).
+    pub did: String,
+    /// Claims for the id_token and userinfo (the client's `id_token_mapping` result).
+    pub claims: Map<String, Value>,
+}
+
+/// The `login_challenge` query parameter of every `/login` and `/api/v1/*` call.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    /// The login session handle.
+    pub login_challenge: Option<String>,
+}
+
+impl LoginQuery {
+    fn handle(&self) -> Result<&str, AppError> {
+        self.login_challenge
+            .as_deref()
+            .filter(|c| !c.is_empty() && c.len() <= 128)
+            .ok_or_else(|| AppError::invalid_request("login_challenge is missing"))
+    }
+}
+
+/// Stores a login session for a validated authorization request; returns its
+/// `login_challenge` (256 random bits; only its hash is stored).
+///
+/// # Errors
+/// Database failures (500).
+pub async fn create_session(
+    state: &AppState,
+    request: &AuthorizationRequest,
+) -> Result<String, AppError> {
+    let handle = random_handle()?;
+    let now = now();
+    sqlx::query(
+        "INSERT INTO login_sessions (id_hash, client_id, request, created_at, expires_at, \
+         challenge_state) VALUES ($1, $2, $3, $4, $5, 'none')",
+    )
+    .bind(handle_hash(&handle))
+    .bind(&request.client_id)
+    .bind(serde_json::to_string(request).map_err(AppError::internal)?)
+    .bind(now)
+    .bind(now.saturating_add(i64::from(state.config.login_session_lifetime_secs)))
+    .execute(&state.db.pool)
+    .await?;
+    Ok(handle)
+}
+
+struct Session {
+    request: AuthorizationRequest,
+    challenge: Option<String>,
+}
+
+async fn live_session(state: &AppState, handle: &str) -> Result<Session, AppError> {
+    let row: Option<(String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT request, challenge, expires_at, completed_at FROM login_sessions WHERE id_hash = $1",
+    )
+    .bind(handle_hash(handle))
+    .fetch_optional(&state.db.pool)
+    .await?;
+    match row {
+        Some((request, challenge, expires_at, None)) if expires_at > now() => Ok(Session {
+            request: serde_json::from_str(&request).map_err(AppError::internal)?,
+            challenge,
+        }),
+        _ => Err(AppError::invalid_request(
+            "unknown, expired or finished login session",
+        )),
+    }
+}
+
+/// `GET /login`: the page that runs the Credential API handshake with the wallet.
+///
+/// # Errors
+/// An unknown or finished session (400).
+pub async fn login_page(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    let handle = query
+        .handle()
+        .map_err(|e| AppError::ErrorPage(e.to_string()))?;
+    let session = live_session(&state, handle)
+        .await
+        .map_err(|e| AppError::ErrorPage(e.to_string()))?;
+    let client = clients::get(&state.db, &session.request.client_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::ErrorPage("the client no longer exists".into()))?;
+    let body = format!(
+        "<main><h1>Log in to {}</h1>\
+         <p>Choose the wallet to log in with. {} will receive only what you approve.</p>\
+         <ul id=\"wallets\"><li>Looking for wallets…</li></ul>\
+         <p id=\"status\" role=\"status\"></p></main>\
+         <script src=\"/login.js\" data-login-challenge=\"{}\"></script>",
+        web::escape(&client.config.name),
+        web::escape(&client.config.name),
+        web::escape(handle),
+    );
+    let mut response = Html(web::page("Log in with your wallet", &body)).into_response();
+    web::html_security_headers(response.headers_mut(), None);
+    // The page's only script is same-origin.
+    if let Ok(v) = HeaderValue::from_str(
+        "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; \
+         img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    ) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(response)
+}
+
+/// `GET /login.js`.
+pub async fn login_js() -> Response {
+    let mut response = LOGIN_JS.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    response
+}
+
+/// `GET /api/v1/challenge` → `{dAppName, dAppEncryptionKeyUri, challenge}`. Each
+/// call issues a fresh challenge and forgets the previous one.
+///
+/// # Errors
+/// An unknown or finished session (400).
+pub async fn get_challenge(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    let handle = query.handle()?;
+    live_session(&state, handle).await?;
+    let challenge = hex_encode(
+        OsRandom
+            .bytes::<CHALLENGE_LEN>()
+            .map_err(|_| AppError::internal("OS random source failed"))?,
+    );
+    let updated = sqlx::query(
+        "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
+         wallet_key_uri = NULL WHERE id_hash = $2 AND completed_at IS NULL",
+    )
+    .bind(&challenge)
+    .bind(handle_hash(handle))
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    if updated != 1 {
+        return Err(AppError::invalid_request("login session finished"));
+    }
+    let mut response = Json(json!({
+        "dAppName": state.config.name,
+        "dAppEncryptionKeyUri": state.identity.key_agreement_uri(),
+        "challenge": challenge,
+    }))
+    .into_response();
+    web::no_store(response.headers_mut());
+    Ok(response)
+}
+
+/// The body of `POST /api/v1/challenge`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChallengeAnswer {
+    encryption_key_uri: String,
+    encrypted_challenge: String,
+    nonce: String,
+}
+
+/// `POST /api/v1/challenge` with `{encryptionKeyUri, encryptedChallenge, nonce}` →
+/// `204`. A reused, unknown or mismatching challenge → `400`.
+///
+/// # Errors
+/// 400 for every failure of the answer.
+pub async fn post_challenge(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let handle = query.handle()?;
+    let answer: ChallengeAnswer = serde_json::from_slice(&body).map_err(|_| {
+        AppError::invalid_request("body must be {encryptionKeyUri, encryptedChallenge, nonce}")
+    })?;
+    let wallet_key = wallet_session_key(&answer.encryption_key_uri)?;
+    let session = live_session(&state, handle).await?;
+    let issued = session
+        .challenge
+        .ok_or_else(|| AppError::invalid_request("no challenge was issued"))?;
+    let opened = open_challenge(
+        &answer.encrypted_challenge,
+        &answer.nonce,
+        state.identity.x25519(),
+        &wallet_key,
+    )
+    .map_err(|e| AppError::invalid_request(format!("encrypted challenge rejected: {e}")))?;
+    let expected = hex_decode(&issued).map_err(AppError::internal)?;
+    if !bool::from(opened.as_slice().ct_eq(expected.as_slice())) {
+        return Err(AppError::invalid_request("challenge does not match"));
+    }
+    // Single use: only the first answer to this issued challenge moves the state.
+    let won = sqlx::query(
+        "UPDATE login_sessions SET challenge_state = 'answered', wallet_key_uri = $1 \
+         WHERE id_hash = $2 AND challenge = $3 AND challenge_state = 'issued' \
+         AND completed_at IS NULL",
+    )
+    .bind(&answer.encryption_key_uri)
+    .bind(handle_hash(handle))
+    .bind(&issued)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        return Err(AppError::invalid_request("challenge already used"));
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// DESIGN §4: `encryptionKeyUri` is a `did:key:z6LS…#z6LS…` (X25519) DID URL.
+fn wallet_session_key(uri: &str) -> Result<wallet_core::keys::X25519PublicKey, AppError> {
+    let bad = || AppError::invalid_request("encryptionKeyUri must be did:key:z6LS…#z6LS…");
+    let url = DidUrl::parse(uri).map_err(|_| bad())?;
+    if url.fragment() != Some(url.did().method_specific_id()) || !url.path().is_empty() {
+        return Err(bad());
+    }
+    match did::key::decode(url.did()) {
+        Ok(PublicKey::X25519(k)) => Ok(k),
+        _ => Err(bad()),
+    }
+}
+
+/// `GET|POST /api/v1/credentials`: not built until wallet-core verifies
+/// presentations; answers so instead of pretending.
+///
+/// # Errors
+/// Always [`AppError::NotBuilt`].
+pub async fn credentials() -> Result<Response, AppError> {
+    Err(AppError::NotBuilt("presentation verification"))
+}
+
+/// Finishes a login: marks the session complete (once), issues the code or tokens
+/// and returns the `redirect_to` URL for the page.
+///
+/// The caller must have verified the holder's presentation against the session's
+/// challenge and the client's requirements; `/api/v1/credentials` will, once
+/// presentation verification exists. Tests call it directly.
+///
+/// # Errors
+/// `invalid_request` for an unknown, expired or already completed session; 500 for
+/// storage and signing failures.
+pub async fn complete_login(
+    state: &AppState,
+    login_challenge: &str,
+    holder: VerifiedHolder,
+) -> Result<String, AppError> {
+    let session = live_session(state, login_challenge).await?;
+    let now = now();
+    let won = sqlx::query(
+        "UPDATE login_sessions SET completed_at = $1 WHERE id_hash = $2 AND completed_at IS NULL \
+         AND expires_at > $3",
+    )
+    .bind(now)
+    .bind(handle_hash(login_challenge))
+    .bind(now)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        return Err(AppError::invalid_request("login session already finished"));
+    }
+    let request = session.request;
+    let client = clients::get(&state.db, &request.client_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::invalid_request("the client no longer exists"))?
+        .config;
+    let grant = Grant {
+        sub: Some(grants::subject(&state.config.issuer, &holder.did)),
+        claims: holder.claims,
+        scope: request.scope.clone(),
+        nonce: request.nonce.clone(),
+        auth_time: Some(now),
+        code_challenge: request.code_challenge.clone(),
+    };
+    let params = match request.response_type {
+        ResponseType::Code => {
+            let code = grants::create_code(
+                state,
+                &client.client_id,
+                &request.target.redirect_uri,
+                &grant,
+            )
+            .await?;
+            vec![("code", code)]
+        }
+        ResponseType::IdToken => {
+            vec![(
+                "id_token",
+                grants::id_token(state, &client, &grant, None, None)?,
+            )]
+        }
+        ResponseType::IdTokenToken => {
+            let access =
+                grants::create_access_token(state, &client.client_id, &grant, None, None).await?;
+            let id_token = grants::id_token(state, &client, &grant, Some(&access), None)?;
+            vec![
+                ("access_token", access),
+                ("token_type", "Bearer".to_owned()),
+                (
+                    "expires_in",
+                    state.config.access_token_lifetime_secs.to_string(),
+                ),
+                ("id_token", id_token),
+            ]
+        }
+    };
+    tracing::info!(client_id = %client.client_id, "login completed");
+    finish(state, login_challenge, &request, params).await
+}
+
+/// Ends a login the user declined: `error=access_denied` to the client.
+///
+/// # Errors
+/// As [`complete_login`].
+pub async fn reject_login(state: &AppState, login_challenge: &str) -> Result<String, AppError> {
+    let session = live_session(state, login_challenge).await?;
+    let won = sqlx::query(
+        "UPDATE login_sessions SET completed_at = $1 WHERE id_hash = $2 AND completed_at IS NULL",
+    )
+    .bind(now())
+    .bind(handle_hash(login_challenge))
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        return Err(AppError::invalid_request("login session already finished"));
+    }
+    let params = vec![
+        ("error", "access_denied".to_owned()),
+        ("error_description", "the user declined".to_owned()),
+    ];
+    finish(state, login_challenge, &session.request, params).await
+}
+
+async fn finish(
+    state: &AppState,
+    login_challenge: &str,
+    request: &AuthorizationRequest,
+    params: Vec<(&'static str, String)>,
+) -> Result<String, AppError> {
+    if request.target.response_mode != ResponseMode::FormPost {
+        return authorize::response_url(state, &request.target, params);
+    }
+    // A form post cannot be a URL: keep the parameters for one visit of
+    // `/login/finish`, which renders the auto-submitting form.
+    let stored: Vec<(String, String)> =
+        params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    sqlx::query("UPDATE login_sessions SET response = $1 WHERE id_hash = $2")
+        .bind(serde_json::to_string(&stored).map_err(AppError::internal)?)
+        .bind(handle_hash(login_challenge))
+        .execute(&state.db.pool)
+        .await?;
+    Ok(format!(
+        "{}/login/finish?login_challenge={login_challenge}",
+        state.config.issuer
+    ))
+}
+
+/// `GET /login/finish`: the form_post response of a completed login, once.
+///
+/// # Errors
+/// An unknown session or a response already delivered (error page).
+pub async fn login_finish(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    let handle = query
+        .handle()
+        .map_err(|e| AppError::ErrorPage(e.to_string()))?;
+    let gone = || AppError::ErrorPage("this login has already been delivered".into());
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT request, response FROM login_sessions WHERE id_hash = $1")
+            .bind(handle_hash(handle))
+            .fetch_optional(&state.db.pool)
+            .await?;
+    let Some((request, Some(response))) = row else {
+        return Err(gone());
+    };
+    let taken = sqlx::query(
+        "UPDATE login_sessions SET response = NULL WHERE id_hash = $1 AND response IS NOT NULL",
+    )
+    .bind(handle_hash(handle))
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !taken {
+        return Err(gone());
+    }
+    let request: AuthorizationRequest =
+        serde_json::from_str(&request).map_err(AppError::internal)?;
+    let params: Vec<(String, String)> =
+        serde_json::from_str(&response).map_err(AppError::internal)?;
+    let mut fields: Vec<(&'static str, String)> = Vec::new();
+    for (k, v) in params {
+        let name = match k.as_str() {
+            "code" => "code",
+            "id_token" => "id_token",
+            "access_token" => "access_token",
+            "token_type" => "token_type",
+            "expires_in" => "expires_in",
+            "error" => "error",
+            "error_description" => "error_description",
+            _ => continue,
+        };
+        fields.push((name, v));
+    }
+    authorize::respond(&state, &request.target, fields)
+}

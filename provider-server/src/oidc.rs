@@ -1,0 +1,8 @@
+//! The OpenID Connect / OAuth 2.0 endpoints (DESIGN §5).
+
+pub mod authorize;
+pub mod discovery;
+pub mod grants;
+pub mod register;
+pub mod token;
+pub mod userinfo;

@@ -1,0 +1,398 @@
+//! What the provider hands out: authorization codes, access tokens, refresh token
+//! families and id_tokens, all stored hashed and consumed atomically.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256, Sha512};
+use wallet_core::encoding::b64u_encode;
+use wallet_core::jws::Algorithm;
+
+use crate::AppState;
+use crate::clients::LoginConfiguration;
+use crate::error::AppError;
+use crate::web::{handle_hash, now, random_handle};
+
+/// What a grant carries from the login to the tokens.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    /// The subject (absent for `client_credentials`).
+    pub sub: Option<String>,
+    /// Extra claims for the id_token and userinfo (from the id_token mapping).
+    #[serde(default)]
+    pub claims: Map<String, Value>,
+    /// Granted scopes.
+    pub scope: String,
+    /// The authorization request's `nonce`.
+    pub nonce: Option<String>,
+    /// When the holder authenticated.
+    pub auth_time: Option<i64>,
+    /// The S256 PKCE challenge the code is bound to.
+    pub code_challenge: Option<String>,
+}
+
+/// `sub`: stable per holder DID and issuer, and not the DID itself:
+/// base64url(SHA-256(issuer ‖ 0x00 ‖ holder DID)).
+#[must_use]
+pub fn subject(issuer: &str, holder_did: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(issuer.as_bytes());
+    h.update([0u8]);
+    h.update(holder_did.as_bytes());
+    b64u_encode(h.finalize())
+}
+
+/// OIDC Core §3.1.3.6 / §3.3.2.11: base64url of the left half of the hash of the
+/// ASCII value, with the hash of the id_token's `alg` (SHA-256 for RS256/ES256,
+/// SHA-512 for EdDSA with Ed25519).
+#[must_use]
+pub fn half_hash(alg: Algorithm, value: &str) -> String {
+    match alg {
+        Algorithm::EdDSA => {
+            let d = Sha512::digest(value.as_bytes());
+            b64u_encode(d.get(..32).unwrap_or_default())
+        }
+        _ => {
+            let d = Sha256::digest(value.as_bytes());
+            b64u_encode(d.get(..16).unwrap_or_default())
+        }
+    }
+}
+
+/// Builds and signs an id_token (OIDC Core §2).
+///
+/// # Errors
+/// Signing failures (500).
+pub fn id_token(
+    state: &AppState,
+    client: &LoginConfiguration,
+    grant: &Grant,
+    access_token: Option<&str>,
+    code: Option<&str>,
+) -> Result<String, AppError> {
+    let alg = client.id_token_alg();
+    let key = state
+        .keys
+        .get()
+        .and_then(|set| set.current(alg))
+        .map_err(AppError::internal)?;
+    let now = now();
+    let mut claims = grant.claims.clone();
+    let mut set = |k: &str, v: Value| {
+        claims.insert(k.to_owned(), v);
+    };
+    set("iss", Value::String(state.config.issuer.clone()));
+    set("sub", Value::String(grant.sub.clone().unwrap_or_default()));
+    set("aud", Value::String(client.client_id.clone()));
+    set("iat", now.into());
+    set(
+        "exp",
+        now.saturating_add(i64::from(state.config.access_token_lifetime_secs))
+            .into(),
+    );
+    if let Some(t) = grant.auth_time {
+        set("auth_time", t.into());
+    }
+    if let Some(n) = &grant.nonce {
+        set("nonce", Value::String(n.clone()));
+    }
+    if let Some(t) = access_token {
+        set("at_hash", Value::String(half_hash(alg, t)));
+    }
+    if let Some(c) = code {
+        set("c_hash", Value::String(half_hash(alg, c)));
+    }
+    key.sign_jwt(&claims).map_err(AppError::internal)
+}
+
+/// Stores a new authorization code for `grant`; returns the code.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn create_code(
+    state: &AppState,
+    client_id: &str,
+    redirect_uri: &str,
+    grant: &Grant,
+) -> Result<String, AppError> {
+    let code = random_handle()?;
+    let data = serde_json::to_string(grant).map_err(AppError::internal)?;
+    sqlx::query(
+        "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, grant_data, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(handle_hash(&code))
+    .bind(client_id)
+    .bind(redirect_uri)
+    .bind(data)
+    .bind(now().saturating_add(i64::from(state.config.code_lifetime_secs)))
+    .execute(&state.db.pool)
+    .await?;
+    Ok(code)
+}
+
+/// A redeemed code.
+#[derive(Debug)]
+pub struct RedeemedCode {
+    /// Hash of the code (links the tokens it yields, for revocation).
+    pub code_hash: String,
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The redirect URI of the authorization request.
+    pub redirect_uri: String,
+    /// When it expires.
+    pub expires_at: i64,
+    /// The grant.
+    pub grant: Grant,
+}
+
+/// Consumes a code: exactly one caller gets `Ok(Some)`. A code that was already
+/// used revokes everything its first redemption issued (RFC 6749 §4.1.2: "If an
+/// authorization code is used more than once, the authorization server MUST deny the
+/// request and SHOULD revoke (when possible) all tokens previously issued based on
+/// that authorization code"), then `Ok(None)`.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<RedeemedCode>, AppError> {
+    let code_hash = handle_hash(code);
+    let won =
+        sqlx::query("UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
+            .bind(now())
+            .bind(&code_hash)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected()
+            == 1;
+    if !won {
+        revoke_code_grants(state, &code_hash).await?;
+        return Ok(None);
+    }
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT client_id, redirect_uri, grant_data, expires_at FROM auth_codes WHERE code_hash = $1",
+    )
+    .bind(&code_hash)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((client_id, redirect_uri, data, expires_at)) = row else {
+        return Ok(None);
+    };
+    let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
+    Ok(Some(RedeemedCode {
+        code_hash,
+        client_id,
+        redirect_uri,
+        expires_at,
+        grant,
+    }))
+}
+
+async fn revoke_code_grants(state: &AppState, code_hash: &str) -> Result<(), AppError> {
+    let access = sqlx::query(
+        "UPDATE access_tokens SET revoked = 1 WHERE code_hash = $1 OR family_id IN \
+         (SELECT family_id FROM refresh_families WHERE code_hash = $2)",
+    )
+    .bind(code_hash)
+    .bind(code_hash)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    let families = sqlx::query("UPDATE refresh_families SET revoked = 1 WHERE code_hash = $1")
+        .bind(code_hash)
+        .execute(&state.db.pool)
+        .await?
+        .rows_affected();
+    if access + families > 0 {
+        tracing::warn!(
+            access_tokens = access,
+            refresh_families = families,
+            "authorization code reused: revoked what it issued"
+        );
+    }
+    Ok(())
+}
+
+/// Stores a new access token; returns it.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn create_access_token(
+    state: &AppState,
+    client_id: &str,
+    grant: &Grant,
+    code_hash: Option<&str>,
+    family_id: Option<&str>,
+) -> Result<String, AppError> {
+    let token = random_handle()?;
+    let data = serde_json::to_string(grant).map_err(AppError::internal)?;
+    sqlx::query(
+        "INSERT INTO access_tokens (token_hash, client_id, grant_data, code_hash, family_id, \
+         expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, 0)",
+    )
+    .bind(handle_hash(&token))
+    .bind(client_id)
+    .bind(data)
+    .bind(code_hash)
+    .bind(family_id)
+    .bind(now().saturating_add(i64::from(state.config.access_token_lifetime_secs)))
+    .execute(&state.db.pool)
+    .await?;
+    Ok(token)
+}
+
+/// A live access token's grant and client.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn lookup_access_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(String, Grant)>, AppError> {
+    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT client_id, grant_data, expires_at, revoked FROM access_tokens WHERE token_hash = $1",
+    )
+    .bind(handle_hash(token))
+    .fetch_optional(&state.db.pool)
+    .await?;
+    match row {
+        Some((client_id, data, expires_at, revoked)) if revoked == 0 && expires_at > now() => {
+            let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
+            Ok(Some((client_id, grant)))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Starts a refresh token family (linked to the code that began it).
+///
+/// # Errors
+/// Database failures (500).
+pub async fn create_family(
+    state: &AppState,
+    client_id: &str,
+    code_hash: Option<&str>,
+) -> Result<String, AppError> {
+    let family_id = random_handle()?;
+    sqlx::query(
+        "INSERT INTO refresh_families (family_id, client_id, code_hash, revoked) VALUES ($1, $2, $3, 0)",
+    )
+    .bind(&family_id)
+    .bind(client_id)
+    .bind(code_hash)
+    .execute(&state.db.pool)
+    .await?;
+    Ok(family_id)
+}
+
+/// Stores a new refresh token in `family_id`; returns it.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn create_refresh_token(
+    state: &AppState,
+    client_id: &str,
+    family_id: &str,
+    grant: &Grant,
+) -> Result<String, AppError> {
+    let token = random_handle()?;
+    let data = serde_json::to_string(grant).map_err(AppError::internal)?;
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(handle_hash(&token))
+    .bind(family_id)
+    .bind(client_id)
+    .bind(data)
+    .bind(now().saturating_add(i64::from(state.config.refresh_token_lifetime_secs)))
+    .execute(&state.db.pool)
+    .await?;
+    Ok(token)
+}
+
+/// A redeemed refresh token.
+#[derive(Debug)]
+pub struct RedeemedRefresh {
+    /// Its family.
+    pub family_id: String,
+    /// The client.
+    pub client_id: String,
+    /// The grant.
+    pub grant: Grant,
+}
+
+/// Why a refresh token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefreshRefusal {
+    /// Unknown token.
+    Unknown,
+    /// Already used: the family is now revoked (OAuth 2.0 Security BCP §4.14.2).
+    Reused,
+    /// Expired.
+    Expired,
+    /// Its family was revoked.
+    Revoked,
+}
+
+/// Consumes a refresh token (rotation): exactly one caller succeeds; a reuse revokes
+/// the whole family and its access tokens.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn redeem_refresh(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<RedeemedRefresh, RefreshRefusal>, AppError> {
+    let token_hash = handle_hash(token);
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT family_id, client_id, grant_data, expires_at FROM refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(&token_hash)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((family_id, client_id, data, expires_at)) = row else {
+        return Ok(Err(RefreshRefusal::Unknown));
+    };
+    let won = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
+    )
+    .bind(now())
+    .bind(&token_hash)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        revoke_family(state, &family_id).await?;
+        tracing::warn!("refresh token reused: family revoked");
+        return Ok(Err(RefreshRefusal::Reused));
+    }
+    let revoked: Option<(i64,)> =
+        sqlx::query_as("SELECT revoked FROM refresh_families WHERE family_id = $1")
+            .bind(&family_id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    if revoked.is_none_or(|(r,)| r != 0) {
+        return Ok(Err(RefreshRefusal::Revoked));
+    }
+    if expires_at <= now() {
+        return Ok(Err(RefreshRefusal::Expired));
+    }
+    let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
+    Ok(Ok(RedeemedRefresh {
+        family_id,
+        client_id,
+        grant,
+    }))
+}
+
+async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE refresh_families SET revoked = 1 WHERE family_id = $1")
+        .bind(family_id)
+        .execute(&state.db.pool)
+        .await?;
+    sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE family_id = $1")
+        .bind(family_id)
+        .execute(&state.db.pool)
+        .await?;
+    Ok(())
+}

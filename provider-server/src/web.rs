@@ -1,0 +1,157 @@
+//! HTTP helpers shared by the handlers: parameter parsing, HTML pages, headers,
+//! random handles and their hashes, the clock.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use sha2::{Digest as _, Sha256};
+use wallet_core::encoding::b64u_encode;
+use wallet_core::random::{OsRandom, SecureRandom as _};
+
+use crate::error::AppError;
+
+/// Largest accepted value of one request parameter, in bytes.
+pub const MAX_PARAM_LEN: usize = 8 * 1024;
+/// Most parameters accepted in one request.
+pub const MAX_PARAMS: usize = 64;
+
+/// Request parameters (query string or form body), each name at most once.
+#[derive(Debug, Default, Clone)]
+pub struct Params(BTreeMap<String, String>);
+
+impl Params {
+    /// Parses `application/x-www-form-urlencoded` text.
+    ///
+    /// # Errors
+    /// `invalid_request` for a repeated parameter (RFC 6749 §3.1: "Request and
+    /// response parameters MUST NOT be included more than once"), too many or too
+    /// long parameters.
+    pub fn parse(text: &str) -> Result<Self, AppError> {
+        let mut map = BTreeMap::new();
+        for (name, value) in url::form_urlencoded::parse(text.as_bytes()) {
+            if map.len() >= MAX_PARAMS {
+                return Err(AppError::invalid_request("too many parameters"));
+            }
+            if value.len() > MAX_PARAM_LEN || name.len() > 256 {
+                return Err(AppError::invalid_request("parameter too long"));
+            }
+            // RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if
+            // they were omitted from the request."
+            if value.is_empty() {
+                continue;
+            }
+            if map.insert(name.to_string(), value.to_string()).is_some() {
+                return Err(AppError::invalid_request(format!(
+                    "parameter {name} repeated"
+                )));
+            }
+        }
+        Ok(Self(map))
+    }
+
+    /// The value of `name`, if given.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Whether `name` was given.
+    #[must_use]
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains_key(name)
+    }
+}
+
+/// Current time, unix seconds.
+#[must_use]
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// A fresh 256-bit random handle (codes, tokens, login challenges, client
+/// secrets), base64url.
+///
+/// # Errors
+/// When the OS random source fails.
+pub fn random_handle() -> Result<String, AppError> {
+    let bytes = OsRandom
+        .bytes::<32>()
+        .map_err(|_| AppError::internal("OS random source failed"))?;
+    Ok(b64u_encode(bytes))
+}
+
+/// The stored form of a secret handle: base64url(SHA-256(handle)). Handles are 256-bit
+/// random, so a fast hash is enough; lookups by hash keep comparisons off the secret.
+#[must_use]
+pub fn handle_hash(handle: &str) -> String {
+    b64u_encode(Sha256::digest(handle.as_bytes()))
+}
+
+/// `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+pub fn no_store(headers: &mut HeaderMap) {
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+}
+
+/// Security headers for every HTML page: no framing, no referrer, nothing loaded
+/// from anywhere else. `script_hash` allows exactly one inline script.
+pub fn html_security_headers(headers: &mut HeaderMap, script_hash: Option<&str>) {
+    let script = script_hash.map_or_else(
+        || "script-src 'none'".to_owned(),
+        |h| format!("script-src 'sha256-{h}'"),
+    );
+    let csp = format!(
+        "default-src 'none'; {script}; style-src 'unsafe-inline'; img-src 'self'; \
+         connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    no_store(headers);
+}
+
+/// The base64 SHA-256 of an inline script, for `script-src 'sha256-…'`.
+#[must_use]
+pub fn script_hash(script: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()))
+}
+
+/// HTML-escapes text for element content and attribute values.
+#[must_use]
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A complete HTML page; `body` must already be escaped.
+#[must_use]
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{}</title></head><body>{body}</body></html>",
+        escape(title)
+    )
+}

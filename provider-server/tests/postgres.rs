@@ -1,0 +1,173 @@
+//! The provider on PostgreSQL with two instances sharing one database: a login begun
+//! on one finishes on the other, and a code redeemed concurrently on both succeeds
+//! exactly once. Needs a server: run through `scripts/with-postgres`, which sets
+//! `PROVIDER_TEST_POSTGRES_URL` and passes `--ignored`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "support/mod_provider.rs"]
+mod support;
+
+use serde_json::{Value, json};
+use support::{Provider, REDIRECT, params_of};
+use wallet_core::credential_api::seal_challenge;
+use wallet_core::did::{self, DidUrl};
+use wallet_core::encoding::hex_decode;
+use wallet_core::jwk::Jwk;
+use wallet_core::jws::{Algorithm, verify_jwt};
+use wallet_core::keys::{PublicKey, X25519PrivateKey};
+use wallet_core::random::OsRandom;
+
+fn postgres_url() -> String {
+    std::env::var("PROVIDER_TEST_POSTGRES_URL").expect(
+        "PROVIDER_TEST_POSTGRES_URL is not set: run this test through scripts/with-postgres",
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: scripts/with-postgres cargo test -p provider-server --test postgres -- --ignored"]
+async fn two_instances_share_one_postgres() {
+    let url = postgres_url();
+    let a = Provider::start_on(Some(&url), None, |_| {}).await;
+    let b = Provider::start_on(Some(&url), Some(&a.issuer), |_| {}).await;
+    assert_eq!(a.state.db.backend, provider_server::db::Backend::Postgres);
+    // Both instances serve the same keys and the same provider DID.
+    let jwks_a: Value = a
+        .http
+        .get(a.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let jwks_b: Value = b
+        .http
+        .get(b.url("/jwks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks_a, jwks_b);
+    assert_eq!(a.state.identity.did(), b.state.identity.did());
+
+    let client = a.client("client_secret_basic", "EdDSA").await;
+    // Authorize on A.
+    let login = a
+        .begin(&format!(
+            "{}/authorize?client_id={}&redirect_uri=http%3A%2F%2Frp.example%2Fcb&response_type=code&scope=openid&nonce=n1&state=s1",
+            a.base, client.config.client_id
+        ))
+        .await;
+    // Key exchange: challenge from A, answer to B.
+    let c: Value = a
+        .http
+        .get(a.url(&format!("/api/v1/challenge?login_challenge={login}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let provider_uri = DidUrl::parse(c["dAppEncryptionKeyUri"].as_str().unwrap()).unwrap();
+    let PublicKey::X25519(provider_key) =
+        did::key::multikey_decode(provider_uri.fragment().unwrap()).unwrap()
+    else {
+        panic!("not an X25519 key")
+    };
+    let wallet = X25519PrivateKey::generate(&mut OsRandom).unwrap();
+    let mk = did::key::multikey_encode(&PublicKey::X25519(wallet.public_key())).unwrap();
+    let sealed = seal_challenge(
+        &hex_decode(c["challenge"].as_str().unwrap()).unwrap(),
+        &wallet,
+        &provider_key,
+        &mut OsRandom,
+    )
+    .unwrap();
+    let body = json!({
+        "encryptionKeyUri": format!("did:key:{mk}#{mk}"),
+        "encryptedChallenge": sealed.encrypted_challenge,
+        "nonce": sealed.nonce,
+    });
+    let post = |p: &Provider| {
+        p.http
+            .post(p.url(&format!("/api/v1/challenge?login_challenge={login}")))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(post(&b).await.unwrap().status(), 204);
+    assert_eq!(
+        post(&a).await.unwrap().status(),
+        400,
+        "replay on the other instance"
+    );
+    // Finish on B; redeem concurrently on A and B.
+    let redirect_to = b
+        .finish(
+            &login,
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        )
+        .await;
+    let params = params_of(&redirect_to, false);
+    assert!(redirect_to.starts_with(REDIRECT));
+    assert_eq!(params["iss"], a.issuer);
+    let code = params["code"].clone();
+    let redeem = |p: &Provider| {
+        p.http
+            .post(p.url("/token"))
+            .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code.as_str()),
+                ("redirect_uri", REDIRECT),
+            ])
+            .send()
+    };
+    let (ra, rb) = tokio::join!(redeem(&a), redeem(&b),);
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    let statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    let winner: Value = if statuses[0] == 200 {
+        ra.json().await.unwrap()
+    } else {
+        rb.json().await.unwrap()
+    };
+    // The id_token verifies against the shared JWKS.
+    let id_token = winner["id_token"].as_str().unwrap();
+    let kid = wallet_core::jws::peek_header(id_token)
+        .unwrap()
+        .kid
+        .unwrap();
+    let jwk = jwks_a["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .unwrap();
+    let key = Jwk::from_json(&jwk.to_string())
+        .unwrap()
+        .to_public_key()
+        .unwrap();
+    let claims = verify_jwt(id_token, &key, &[Algorithm::EdDSA])
+        .unwrap()
+        .claims;
+    assert_eq!(claims["iss"], a.issuer);
+    assert_eq!(claims["nonce"], "n1");
+    // The access token works on either instance.
+    let token = winner["access_token"].as_str().unwrap();
+    for p in [&a, &b] {
+        let r = p
+            .http
+            .get(p.url("/userinfo"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+}
