@@ -68,13 +68,12 @@ pub(super) fn check_status<R: MethodResolver>(
             let fetched = fetch_list(ctx, index, &entry.list_credential)?;
             cache.0.insert(entry.list_credential.clone(), fetched);
         }
-        let cached = cache
-            .0
-            .get(&entry.list_credential)
-            .ok_or_else(|| PresentationError::StatusUnavailable {
+        let cached = cache.0.get(&entry.list_credential).ok_or_else(|| {
+            PresentationError::StatusUnavailable {
                 index,
                 reason: "status list not cached".into(),
-            })?;
+            }
+        })?;
         // Bitstring Status List §3.2 (validate algorithm): the status list
         // credential must be issued by the issuer of the credential it speaks for,
         // or anybody could "revoke" or "un-revoke" it.

@@ -126,13 +126,13 @@ fn verify_parsed<R: MethodResolver>(
     };
     let proof: VerifiedProof = data_integrity::verify_proof(vp.as_map(), &expectations, resolver)
         .map_err(|e| match e {
-            DiError::MissingChallenge | DiError::ChallengeMismatch => {
-                PresentationError::ChallengeMismatch
-            }
-            DiError::MissingDomain | DiError::DomainMismatch => PresentationError::DomainMismatch,
-            DiError::UnsupportedCryptosuite(s) => PresentationError::UnsupportedCryptosuite(s),
-            other => PresentationError::PresentationProof(other),
-        })?;
+        DiError::MissingChallenge | DiError::ChallengeMismatch => {
+            PresentationError::ChallengeMismatch
+        }
+        DiError::MissingDomain | DiError::DomainMismatch => PresentationError::DomainMismatch,
+        DiError::UnsupportedCryptosuite(s) => PresentationError::UnsupportedCryptosuite(s),
+        other => PresentationError::PresentationProof(other),
+    })?;
     if proof.controller != holder {
         return Err(PresentationError::HolderKeyMismatch {
             holder: holder.to_string(),
@@ -366,8 +366,8 @@ fn verify_sd_jwt<R: MethodResolver>(
         },
         expected_typ: Some(SD_JWT_VC_TYP),
     };
-    let verified = sd_jwt::verify(token, |l| issuer_key(ctx.resolver, l), &options).map_err(
-        |e| match e {
+    let verified =
+        sd_jwt::verify(token, |l| issuer_key(ctx.resolver, l), &options).map_err(|e| match e {
             SdJwtError::Expired { exp, now } => PresentationError::CredentialExpired {
                 index,
                 not_after: exp,
@@ -379,8 +379,7 @@ fn verify_sd_jwt<R: MethodResolver>(
                 now,
             },
             error => PresentationError::SdJwt { index, error },
-        },
-    )?;
+        })?;
     let issuer = verified
         .issuer
         .as_deref()
