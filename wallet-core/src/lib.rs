@@ -22,6 +22,9 @@
 //! - [`jsonpath`]: RFC 9535 JSONPath, screened and bounded for untrusted queries.
 //! - [`pex`]: DIF Presentation Exchange v2 (definitions, selection, submissions).
 //! - [`dcql`]: the Digital Credentials Query Language of OpenID4VP 1.0.
+//! - [`presentation`]: the wallet's signed presentation (Data Integrity,
+//!   `authentication`, challenge, domain) and its verification: signatures, holder
+//!   binding, validity, trusted issuers, Bitstring Status List, PEX submissions.
 //! - [`random`]: the injectable source of randomness every operation that needs
 //!   entropy takes as an argument; [`encoding`]: base64url, multibase, hex.
 //!
@@ -41,6 +44,7 @@ pub mod jwk;
 pub mod jws;
 pub mod keys;
 pub mod pex;
+pub mod presentation;
 pub mod random;
 pub mod sd_jwt;
 pub mod status_list;

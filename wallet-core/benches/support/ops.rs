@@ -124,5 +124,110 @@ macro_rules! wallet_benches {
         c.bench_function("store reseal (cached key, 16 KiB)", |b| {
             b.iter(|| store::reseal(black_box(&blob), &wallet_json, &key, &mut OsRandom).unwrap())
         });
+
+        // Presentations: one eddsa-jcs-2022 credential, Ed25519 holder (did:key).
+        {
+            use wallet_core::data_integrity::{
+                self, Cryptosuite, OfflineResolver, ProofOptions, ProofPurpose,
+            };
+            use wallet_core::presentation::{
+                self as vp, HolderKey, PresentationOptions, TrustList, VerificationPolicy,
+            };
+            use wallet_core::status_list::StaticStatusLists;
+            use wallet_core::vc::{Credential, EmbeddedCredential};
+
+            let did_key = |key: &PrivateKey| {
+                let did = wallet_core::did::key::encode(&key.public_key()).unwrap();
+                let vm = did.with_fragment(did.method_specific_id()).unwrap();
+                (did, vm)
+            };
+            let issuer = PrivateKey::generate(KeyType::Ed25519, &mut rng).unwrap();
+            let holder = PrivateKey::generate(KeyType::Ed25519, &mut rng).unwrap();
+            let (issuer_did, issuer_vm) = did_key(&issuer);
+            let (holder_did, holder_vm) = did_key(&holder);
+            let unsigned = serde_json::json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential", "ExampleIdentityCredential"],
+                "issuer": issuer_did.as_str(),
+                "validFrom": "2025-01-01T00:00:00Z",
+                "credentialSubject": {"id": holder_did.as_str(), "name": "Alice", "birthDate": "1990-01-01"}
+            });
+            let proof = ProofOptions::new(
+                Cryptosuite::EddsaJcs2022, issuer_vm, ProofPurpose::AssertionMethod,
+            );
+            let signed =
+                data_integrity::add_proof(unsigned.as_object().unwrap(), &proof, &issuer).unwrap();
+            let credential = Credential::from_map(signed).unwrap();
+            let hk = HolderKey { verification_method: &holder_vm, key: &holder };
+            let options =
+                PresentationOptions::new("challenge-0123456789", "https://provider.example", "2025-06-15T00:00:00Z");
+            c.bench_function("vp build+sign (1 eddsa-jcs-2022 credential)", |b| {
+                b.iter(|| {
+                    vp::build_presentation(
+                        &hk, vec![EmbeddedCredential::Json(black_box(credential.clone()))], &options,
+                    )
+                    .unwrap()
+                })
+            });
+            let text = vp::build_presentation(&hk, vec![EmbeddedCredential::Json(credential)], &options)
+                .unwrap()
+                .to_json();
+            let policy = VerificationPolicy::new(
+                "challenge-0123456789", "https://provider.example", 1_750_000_000,
+                TrustList::issuers([issuer_did.to_string()]),
+            );
+            let lists = StaticStatusLists::default();
+            c.bench_function("vp verify (1 eddsa-jcs-2022 credential)", |b| {
+                b.iter(|| {
+                    vp::verify_presentation(black_box(&text), &policy, &OfflineResolver, &lists).unwrap()
+                })
+            });
+        }
+
+        // Presentation Exchange: 1,000 candidates (built once), 3 descriptors.
+        {
+            use wallet_core::pex::{self, CandidateCredential, PresentationDefinition};
+
+            let kinds = ["IdentityCredential", "EmailCredential", "AddressCredential", "OtherCredential"];
+            let candidates: Vec<CandidateCredential> = (0..1000)
+                .map(|i| CandidateCredential {
+                    id: format!("cred-{i}"),
+                    format: "ldp_vc".to_owned(),
+                    claims: serde_json::json!({
+                        "type": ["VerifiableCredential", kinds[i % kinds.len()]],
+                        "issuer": format!("did:example:issuer{}", i % 7),
+                        "credentialSubject": {
+                            "id": "did:example:holder",
+                            "name": format!("Person {i}"),
+                            "email": format!("p{i}@example.com"),
+                            "age": i % 90,
+                            "country": if i % 2 == 0 { "DE" } else { "FR" }
+                        }
+                    }),
+                    selectively_disclosable: None,
+                })
+                .collect();
+            let definition = PresentationDefinition::parse(&serde_json::json!({
+                "id": "bench",
+                "input_descriptors": [
+                    {"id": "identity", "constraints": {"fields": [
+                        {"path": ["$.type"], "filter": {"type": "array", "contains": {"const": "IdentityCredential"}}},
+                        {"path": ["$.credentialSubject.age"], "filter": {"type": "integer", "minimum": 18}}
+                    ]}},
+                    {"id": "email", "constraints": {"fields": [
+                        {"path": ["$.type"], "filter": {"type": "array", "contains": {"const": "EmailCredential"}}},
+                        {"path": ["$.credentialSubject.email"], "filter": {"type": "string", "pattern": "^p[0-9]+@example\\.com$"}}
+                    ]}},
+                    {"id": "address", "constraints": {"fields": [
+                        {"path": ["$.type"], "filter": {"type": "array", "contains": {"const": "AddressCredential"}}},
+                        {"path": ["$.credentialSubject.country"], "filter": {"type": "string", "enum": ["DE", "AT"]}}
+                    ]}}
+                ]
+            }).to_string())
+            .unwrap();
+            c.bench_function("pex select: 1,000 credentials, 3 descriptors", |b| {
+                b.iter(|| pex::select(&definition, black_box(&candidates)).unwrap())
+            });
+        }
     }};
 }
