@@ -228,8 +228,15 @@ pub fn resolve_verification_method(url: &DidUrl) -> Result<DereferencedMethod, D
     if !url.path().is_empty() || url.query().is_some() {
         return Err(DidError::UnsupportedDereference);
     }
-    if url.fragment().is_none() {
+    let Some(fragment) = url.fragment() else {
         return Err(DidError::MissingFragment);
+    };
+    if url.did().method() == key::METHOD && fragment == url.did().method_specific_id() {
+        let (method, relationships) = key::primary_method(url.did(), &ResolveOptions::default())?;
+        return Ok(DereferencedMethod {
+            method,
+            relationships,
+        });
     }
     let doc = resolve(url.did())?;
     let method = doc.dereference(url)?.clone();

@@ -164,6 +164,14 @@ pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<Redeemed
             .rows_affected()
             == 1;
     if !won {
+        // Mark the code first: tokens of the first redemption that are still being
+        // written (another instance, another transaction) check this mark when used,
+        // so the revocation below cannot miss them.
+        sqlx::query("UPDATE auth_codes SET reused_at = $1 WHERE code_hash = $2")
+            .bind(now())
+            .bind(&code_hash)
+            .execute(&state.db.pool)
+            .await?;
         revoke_code_grants(state, &code_hash).await?;
         return Ok(None);
     }
@@ -247,14 +255,21 @@ pub async fn lookup_access_token(
     state: &AppState,
     token: &str,
 ) -> Result<Option<(String, Grant)>, AppError> {
-    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT client_id, grant_data, expires_at, revoked FROM access_tokens WHERE token_hash = $1",
+    // A token is live only if neither it, its refresh family, nor the code that began
+    // its grant was revoked or reused: the joins make a revocation that raced with the
+    // token's issuance still apply.
+    let row: Option<(String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT a.client_id, a.grant_data, a.expires_at, a.revoked, COALESCE(f.revoked, 0), \
+         c.reused_at FROM access_tokens a \
+         LEFT JOIN refresh_families f ON f.family_id = a.family_id \
+         LEFT JOIN auth_codes c ON c.code_hash = COALESCE(a.code_hash, f.code_hash) \
+         WHERE a.token_hash = $1",
     )
     .bind(handle_hash(token))
     .fetch_optional(&state.db.pool)
     .await?;
     match row {
-        Some((client_id, data, expires_at, revoked)) if revoked == 0 && expires_at > now() => {
+        Some((client_id, data, expires_at, 0, 0, None)) if expires_at > now() => {
             let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
             Ok(Some((client_id, grant)))
         }
@@ -366,12 +381,14 @@ pub async fn redeem_refresh(
         tracing::warn!("refresh token reused: family revoked");
         return Ok(Err(RefreshRefusal::Reused));
     }
-    let revoked: Option<(i64,)> =
-        sqlx::query_as("SELECT revoked FROM refresh_families WHERE family_id = $1")
-            .bind(&family_id)
-            .fetch_optional(&state.db.pool)
-            .await?;
-    if revoked.is_none_or(|(r,)| r != 0) {
+    let family: Option<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT f.revoked, c.reused_at FROM refresh_families f \
+         LEFT JOIN auth_codes c ON c.code_hash = f.code_hash WHERE f.family_id = $1",
+    )
+    .bind(&family_id)
+    .fetch_optional(&state.db.pool)
+    .await?;
+    if !matches!(family, Some((0, None))) {
         return Ok(Err(RefreshRefusal::Revoked));
     }
     if expires_at <= now() {
