@@ -47,7 +47,7 @@ pub struct LoginQuery {
 }
 
 impl LoginQuery {
-    fn handle(&self) -> Result<&str, AppError> {
+    pub(crate) fn handle(&self) -> Result<&str, AppError> {
         self.login_challenge
             .as_deref()
             .filter(|c| !c.is_empty() && c.len() <= 128)
@@ -80,23 +80,48 @@ pub async fn create_session(
     Ok(handle)
 }
 
-struct Session {
-    request: AuthorizationRequest,
-    challenge: Option<String>,
+/// A live (unexpired, unfinished) login session.
+pub(crate) struct Session {
+    /// The validated authorization request.
+    pub(crate) request: AuthorizationRequest,
+    /// The key-exchange challenge issued last.
+    pub(crate) challenge: Option<String>,
+    /// The wallet's session key URI, once the key exchange is complete.
+    pub(crate) wallet_key_uri: Option<String>,
+    /// The outstanding `request-credential` challenge, if any.
+    pub(crate) vp_challenge: Option<String>,
 }
 
-async fn live_session(state: &AppState, handle: &str) -> Result<Session, AppError> {
-    let row: Option<(String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT request, challenge, expires_at, completed_at FROM login_sessions WHERE id_hash = $1",
+type SessionRow = (
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+pub(crate) async fn live_session(state: &AppState, handle: &str) -> Result<Session, AppError> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT request, challenge, expires_at, completed_at, challenge_state, wallet_key_uri, \
+         vp_challenge FROM login_sessions WHERE id_hash = $1",
     )
     .bind(handle_hash(handle))
     .fetch_optional(&state.db.pool)
     .await?;
     match row {
-        Some((request, challenge, expires_at, None)) if expires_at > now() => Ok(Session {
-            request: serde_json::from_str(&request).map_err(AppError::internal)?,
-            challenge,
-        }),
+        Some((request, challenge, expires_at, None, challenge_state, wallet_key_uri, vp))
+            if expires_at > now() =>
+        {
+            Ok(Session {
+                request: serde_json::from_str(&request).map_err(AppError::internal)?,
+                challenge,
+                // Only an answered key exchange names the wallet's key.
+                wallet_key_uri: wallet_key_uri.filter(|_| challenge_state == "answered"),
+                vp_challenge: vp,
+            })
+        }
         _ => Err(AppError::invalid_request(
             "unknown, expired or finished login session",
         )),
@@ -173,7 +198,7 @@ pub async fn get_challenge(
     );
     let updated = sqlx::query(
         "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
-         wallet_key_uri = NULL WHERE id_hash = $2 AND completed_at IS NULL",
+         wallet_key_uri = NULL, vp_challenge = NULL WHERE id_hash = $2 AND completed_at IS NULL",
     )
     .bind(&challenge)
     .bind(handle_hash(handle))
@@ -252,7 +277,7 @@ pub async fn post_challenge(
 }
 
 /// DESIGN §4: `encryptionKeyUri` is a `did:key:z6LS…#z6LS…` (X25519) DID URL.
-fn wallet_session_key(uri: &str) -> Result<wallet_core::keys::X25519PublicKey, AppError> {
+pub(crate) fn wallet_session_key(uri: &str) -> Result<wallet_core::keys::X25519PublicKey, AppError> {
     let bad = || AppError::invalid_request("encryptionKeyUri must be did:key:z6LS…#z6LS…");
     let url = DidUrl::parse(uri).map_err(|_| bad())?;
     if url.fragment() != Some(url.did().method_specific_id()) || !url.path().is_empty() {
@@ -262,15 +287,6 @@ fn wallet_session_key(uri: &str) -> Result<wallet_core::keys::X25519PublicKey, A
         Ok(PublicKey::X25519(k)) => Ok(k),
         _ => Err(bad()),
     }
-}
-
-/// `GET|POST /api/v1/credentials`: not built until wallet-core verifies
-/// presentations; answers so instead of pretending.
-///
-/// # Errors
-/// Always [`AppError::NotBuilt`].
-pub async fn credentials() -> Result<Response, AppError> {
-    Err(AppError::NotBuilt("presentation verification"))
 }
 
 /// Finishes a login: marks the session complete (once), issues the code or tokens
