@@ -202,11 +202,11 @@ pub async fn post_credentials(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
+    let session = login::live_session(&state, handle).await?;
+    let (wallet_uri, wallet_public) = wallet_key(&session)?;
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::invalid_request("body must be an EncryptedMessage"))?;
     let encrypted = EncryptedMessage::from_json(text)?;
-    let session = login::live_session(&state, handle).await?;
-    let (wallet_uri, wallet_public) = wallet_key(&session)?;
     // Only the key of this session's key exchange may speak for the wallet.
     if encrypted.sender_key_uri() != wallet_uri {
         return Err(AppError::invalid_request(
@@ -255,14 +255,18 @@ fn requirements(client: &LoginConfiguration) -> Result<Requirements, AppError> {
         .map(|pd| PresentationDefinition::parse(&pd.to_string()))
         .transpose()
         .map_err(|e| {
-            AppError::invalid_request(format!("the client's presentation_definition is invalid: {e}"))
+            AppError::invalid_request(format!(
+                "the client's presentation_definition is invalid: {e}"
+            ))
         })?;
     let dcql = client
         .dcql_query
         .as_ref()
         .map(|q| DcqlQuery::parse(&q.to_string()))
         .transpose()
-        .map_err(|e| AppError::invalid_request(format!("the client's dcql_query is invalid: {e}")))?;
+        .map_err(|e| {
+            AppError::invalid_request(format!("the client's dcql_query is invalid: {e}"))
+        })?;
     Ok(Requirements { definition, dcql })
 }
 
@@ -317,15 +321,15 @@ async fn verify_submission(
     let client = client_of(state, session).await?;
     let trust = trust_list(state, &client)?;
     let required = requirements(&client)?;
-    let policy = VerificationPolicy::new(challenge, provider_origin(state)?, state.clock.now(), trust);
+    let policy =
+        VerificationPolicy::new(challenge, provider_origin(state)?, state.clock.now(), trust);
     let status = state.status_lists.clone();
     let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
     // CPU-bound (signatures) and possibly blocking (status list fetches).
-    let verified = tokio::task::spawn_blocking(move || {
-        verify_blocking(&json, &policy, &required, &status)
-    })
-    .await
-    .map_err(AppError::internal)??;
+    let verified =
+        tokio::task::spawn_blocking(move || verify_blocking(&json, &policy, &required, &status))
+            .await
+            .map_err(AppError::internal)??;
     let claims = match &client.id_token_mapping {
         Some(m) => mapping::apply(m, &mapping::presentation_view(&verified))?,
         None => Map::new(),
@@ -367,7 +371,9 @@ fn verify_blocking(
 /// credentials (all of them when `multiple`), then check that answer.
 fn check_dcql(verified: &VerifiedPresentation, query: &DcqlQuery) -> Result<(), AppError> {
     let selection = dcql::select(query, &verified.candidates()).map_err(|e| {
-        AppError::invalid_request(format!("the presentation does not satisfy the DCQL query: {e}"))
+        AppError::invalid_request(format!(
+            "the presentation does not satisfy the DCQL query: {e}"
+        ))
     })?;
     if !selection.satisfiable {
         return Err(AppError::invalid_request(

@@ -101,7 +101,10 @@ pub fn presentation_view(vp: &VerifiedPresentation) -> Value {
         })
         .collect();
     let mut view = Map::new();
-    view.insert("holder".into(), Value::String(vp.holder.as_str().to_owned()));
+    view.insert(
+        "holder".into(),
+        Value::String(vp.holder.as_str().to_owned()),
+    );
     view.insert(
         "verifiableCredential".into(),
         Value::Array(vp.credentials.iter().map(|c| c.claims.clone()).collect()),
