@@ -566,3 +566,58 @@ async fn dcql_client_is_checked_against_its_query() {
     let (status, body) = post_credentials(&s.p, &b.lc, &s.wallet.submit(&request, vp)).await;
     assert_eq!(status, 200, "{body}");
 }
+
+/// Status lists are fetched over real HTTP by the provider: a revoked credential is
+/// refused, the same credential passes once its bit is cleared.
+#[tokio::test]
+async fn revoked_credential_is_refused_via_a_status_list_over_http() {
+    use std::sync::{Arc, Mutex};
+    let (mut s, _rp, b) = ready().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/status/1", listener.local_addr().unwrap());
+    let served = Arc::new(Mutex::new(wallet::revocation_list(
+        &s.issuer, &url, 4242, 1,
+    )));
+    let shared = served.clone();
+    let app = axum::Router::new().route(
+        "/status/1",
+        axum::routing::get(move || {
+            let list = shared.lock().unwrap().clone();
+            async move { axum::Json(list) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let entry_url = url.clone();
+    s.wallet.credentials = vec![wallet::email_credential_with(
+        &s.issuer,
+        &s.wallet.holder.did,
+        "holder@example.com",
+        now() + 86_400,
+        |m| {
+            m.insert(
+                "credentialStatus".into(),
+                json!({
+                    "id": format!("{entry_url}#4242"),
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": "4242",
+                    "statusListCredential": entry_url
+                }),
+            );
+        },
+    )];
+    let request = s.wallet.request(&s.p, &b.lc).await;
+    let vp = s.wallet.present(&request, |_| {});
+    refused(
+        &s,
+        &b.lc,
+        &s.wallet.submit(&request, vp),
+        "credential 0 is revoked",
+    )
+    .await;
+    *served.lock().unwrap() = wallet::revocation_list(&s.issuer, &url, 4242, 0);
+    let request = s.wallet.request(&s.p, &b.lc).await;
+    let vp = s.wallet.present(&request, |_| {});
+    let (status, body) = post_credentials(&s.p, &b.lc, &s.wallet.submit(&request, vp)).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -42,22 +42,62 @@ pub fn email_credential(
     email: &str,
     valid_until: i64,
 ) -> Credential {
-    let doc = json!({
+    email_credential_with(issuer, subject, email, valid_until, |_| {})
+}
+
+/// [`email_credential`] with `edit` applied before signing.
+pub fn email_credential_with(
+    issuer: &Party,
+    subject: &Did,
+    email: &str,
+    valid_until: i64,
+    edit: impl FnOnce(&mut Map<String, Value>),
+) -> Credential {
+    let mut doc = json!({
         "@context": [CREDENTIALS_V2_CONTEXT],
         "type": ["VerifiableCredential", "EmailCredential"],
         "issuer": issuer.did.as_str(),
         "validFrom": format_datetime(now() - 3600).unwrap(),
         "validUntil": format_datetime(valid_until).unwrap(),
         "credentialSubject": {"id": subject.as_str(), "email": email}
-    });
+    })
+    .as_object()
+    .unwrap()
+    .clone();
+    edit(&mut doc);
+    Credential::from_map(sign(&doc, issuer)).unwrap()
+}
+
+/// `doc` with an eddsa-jcs-2022 `assertionMethod` proof by `issuer`.
+pub fn sign(doc: &Map<String, Value>, issuer: &Party) -> Map<String, Value> {
     let options = ProofOptions::new(
         Cryptosuite::EddsaJcs2022,
         issuer.vm.clone(),
         ProofPurpose::AssertionMethod,
     );
-    let signed =
-        data_integrity::add_proof(doc.as_object().unwrap(), &options, &issuer.key).unwrap();
-    Credential::from_map(signed).unwrap()
+    data_integrity::add_proof(doc, &options, &issuer.key).unwrap()
+}
+
+/// A W3C Bitstring Status List credential at `url` by `issuer`, with entry
+/// `index` of a `revocation` list set to `bit`.
+pub fn revocation_list(issuer: &Party, url: &str, index: u64, bit: u8) -> Value {
+    use wallet_core::status_list::{MIN_ENTRIES, StatusList};
+    let mut list = StatusList::new("revocation", MIN_ENTRIES, 1).unwrap();
+    list.set(index, 1, bit).unwrap();
+    let doc = json!({
+        "@context": [CREDENTIALS_V2_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer.did.as_str(),
+        "validFrom": format_datetime(now() - 3600).unwrap(),
+        "credentialSubject": {
+            "id": format!("{url}#list"),
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": list.encode().unwrap()
+        }
+    });
+    Value::Object(sign(doc.as_object().unwrap(), issuer))
 }
 
 /// The PEX v2 definition the test clients send: one email credential.
