@@ -107,6 +107,10 @@ pub struct IdTokenMapping {
     pub source: String,
     /// The id_token / userinfo claim name.
     pub claim: String,
+    /// What to do when the presentation gives several different values for the
+    /// claim (default: refuse the login); see [`crate::mapping`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_conflict: Option<crate::mapping::OnConflict>,
 }
 
 /// A registered client, as stored and as printed (never with its secret).
@@ -294,6 +298,7 @@ fn parse_mapping(value: Value) -> Result<Vec<IdTokenMapping>, ClientError> {
                 "id_token_mapping source must be a JSONPath starting with $".into(),
             ));
         }
+        crate::mapping::check_source(entry).map_err(|e| ClientError::Metadata(e.to_string()))?;
         if entry.claim.is_empty() || entry.claim.len() > 128 {
             return Err(ClientError::Metadata(
                 "id_token_mapping claim name invalid".into(),

@@ -243,3 +243,44 @@ impl IntoResponse for AppError {
         }
     }
 }
+
+/// Failures of the encrypted Credential API message (`POST /api/v1/credentials`):
+/// the wallet's mistake, 400.
+impl From<wallet_core::credential_api::SessionError> for AppError {
+    fn from(e: wallet_core::credential_api::SessionError) -> Self {
+        Self::invalid_request(format!("encrypted message rejected: {e}"))
+    }
+}
+
+/// A presentation that fails verification: 400 `invalid_request` whose description
+/// names the failed check. Variants that would echo the holder's DID are described
+/// without it (descriptions are logged).
+impl From<wallet_core::presentation::PresentationError> for AppError {
+    fn from(e: wallet_core::presentation::PresentationError) -> Self {
+        use wallet_core::presentation::PresentationError as P;
+        let description = match &e {
+            P::HolderKeyMismatch { .. } => {
+                "presentation is not signed by a key of its holder".to_owned()
+            }
+            P::HolderMismatch { index, .. } => {
+                format!("credential {index} subject is not the holder")
+            }
+            P::SdJwtHolderMismatch { index, .. } => {
+                format!("credential {index}: SD-JWT cnf key does not belong to the holder")
+            }
+            P::CredentialExpired { index, .. } => format!("credential {index} has expired"),
+            P::CredentialNotYetValid { index, .. } => {
+                format!("credential {index} is not valid yet")
+            }
+            other => other.to_string(),
+        };
+        Self::invalid_request(format!("presentation rejected: {description}"))
+    }
+}
+
+/// The client's `id_token_mapping` cannot be applied to the presentation: 400.
+impl From<crate::mapping::MappingError> for AppError {
+    fn from(e: crate::mapping::MappingError) -> Self {
+        Self::invalid_request(e.to_string())
+    }
+}

@@ -8,19 +8,26 @@
 //! - [`keys`]: id_token signing keys (RS256 via aws-lc, ES256, EdDSA) and the
 //!   provider's DID. **Private keys are stored unencrypted in the database.**
 //! - [`oidc`]: discovery, JWKS, authorize, token, userinfo, register.
-//! - [`login`]: login sessions, the `/login` page, `/api/v1/challenge`,
-//!   `/api/v1/credentials` (answers 501 until presentation verification exists),
-//!   and [`login::complete_login`].
+//! - [`login`]: login sessions, the `/login` page, `/api/v1/challenge`, and
+//!   [`login::complete_login`] / [`login::reject_login`].
+//! - [`credentials`]: `/api/v1/credentials` — the encrypted `request-credential`,
+//!   presentation verification with wallet-core, status lists over HTTP(S).
+//! - [`mapping`]: the client's `id_token_mapping` over a JSON view of the
+//!   verified presentation.
+//! - [`clock`]: the injected clock of presentation verification.
 //! - [`error`]: the single mapping of failures to OAuth/OIDC error responses.
 //!
 //! Logs never carry secrets, codes, tokens, login challenges or personal data.
 
 pub mod clients;
+pub mod clock;
 pub mod config;
+pub mod credentials;
 pub mod db;
 pub mod error;
 pub mod keys;
 pub mod login;
+pub mod mapping;
 pub mod oidc;
 pub mod web;
 
@@ -50,6 +57,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// The provider's DID and session key.
     pub identity: Arc<ProviderIdentity>,
+    /// The clock presentation verification reads.
+    pub clock: clock::Clock,
+    /// Where credential status lists come from.
+    pub status_lists: credentials::status::StatusLists,
 }
 
 impl AppState {
@@ -66,6 +77,8 @@ impl AppState {
             db,
             keys: Arc::new(keys),
             identity: Arc::new(identity),
+            clock: clock::Clock::system(),
+            status_lists: credentials::status::StatusLists::http()?,
         })
     }
 }
@@ -103,7 +116,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route(
             "/api/v1/credentials",
-            get(login::credentials).post(login::credentials),
+            get(credentials::get_credentials).post(credentials::post_credentials),
         )
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::max(body_limit))

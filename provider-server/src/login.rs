@@ -47,7 +47,7 @@ pub struct LoginQuery {
 }
 
 impl LoginQuery {
-    fn handle(&self) -> Result<&str, AppError> {
+    pub(crate) fn handle(&self) -> Result<&str, AppError> {
         self.login_challenge
             .as_deref()
             .filter(|c| !c.is_empty() && c.len() <= 128)
@@ -80,23 +80,48 @@ pub async fn create_session(
     Ok(handle)
 }
 
-struct Session {
-    request: AuthorizationRequest,
-    challenge: Option<String>,
+/// A live (unexpired, unfinished) login session.
+pub(crate) struct Session {
+    /// The validated authorization request.
+    pub(crate) request: AuthorizationRequest,
+    /// The key-exchange challenge issued last.
+    pub(crate) challenge: Option<String>,
+    /// The wallet's session key URI, once the key exchange is complete.
+    pub(crate) wallet_key_uri: Option<String>,
+    /// The outstanding `request-credential` challenge, if any.
+    pub(crate) vp_challenge: Option<String>,
 }
 
-async fn live_session(state: &AppState, handle: &str) -> Result<Session, AppError> {
-    let row: Option<(String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT request, challenge, expires_at, completed_at FROM login_sessions WHERE id_hash = $1",
+type SessionRow = (
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+pub(crate) async fn live_session(state: &AppState, handle: &str) -> Result<Session, AppError> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT request, challenge, expires_at, completed_at, challenge_state, wallet_key_uri, \
+         vp_challenge FROM login_sessions WHERE id_hash = $1",
     )
     .bind(handle_hash(handle))
     .fetch_optional(&state.db.pool)
     .await?;
     match row {
-        Some((request, challenge, expires_at, None)) if expires_at > now() => Ok(Session {
-            request: serde_json::from_str(&request).map_err(AppError::internal)?,
-            challenge,
-        }),
+        Some((request, challenge, expires_at, None, challenge_state, wallet_key_uri, vp))
+            if expires_at > now() =>
+        {
+            Ok(Session {
+                request: serde_json::from_str(&request).map_err(AppError::internal)?,
+                challenge,
+                // Only an answered key exchange names the wallet's key.
+                wallet_key_uri: wallet_key_uri.filter(|_| challenge_state == "answered"),
+                vp_challenge: vp,
+            })
+        }
         _ => Err(AppError::invalid_request(
             "unknown, expired or finished login session",
         )),
@@ -173,7 +198,7 @@ pub async fn get_challenge(
     );
     let updated = sqlx::query(
         "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
-         wallet_key_uri = NULL WHERE id_hash = $2 AND completed_at IS NULL",
+         wallet_key_uri = NULL, vp_challenge = NULL WHERE id_hash = $2 AND completed_at IS NULL",
     )
     .bind(&challenge)
     .bind(handle_hash(handle))
@@ -252,7 +277,9 @@ pub async fn post_challenge(
 }
 
 /// DESIGN §4: `encryptionKeyUri` is a `did:key:z6LS…#z6LS…` (X25519) DID URL.
-fn wallet_session_key(uri: &str) -> Result<wallet_core::keys::X25519PublicKey, AppError> {
+pub(crate) fn wallet_session_key(
+    uri: &str,
+) -> Result<wallet_core::keys::X25519PublicKey, AppError> {
     let bad = || AppError::invalid_request("encryptionKeyUri must be did:key:z6LS…#z6LS…");
     let url = DidUrl::parse(uri).map_err(|_| bad())?;
     if url.fragment() != Some(url.did().method_specific_id()) || !url.path().is_empty() {
@@ -264,21 +291,17 @@ fn wallet_session_key(uri: &str) -> Result<wallet_core::keys::X25519PublicKey, A
     }
 }
 
-/// `GET|POST /api/v1/credentials`: not built until wallet-core verifies
-/// presentations; answers so instead of pretending.
-///
-/// # Errors
-/// Always [`AppError::NotBuilt`].
-pub async fn credentials() -> Result<Response, AppError> {
-    Err(AppError::NotBuilt("presentation verification"))
-}
-
-/// Finishes a login: marks the session complete (once), issues the code or tokens
+/// Finishes a login: issues the code or tokens, marks the session complete (once)
 /// and returns the `redirect_to` URL for the page.
 ///
 /// The caller must have verified the holder's presentation against the session's
-/// challenge and the client's requirements; `/api/v1/credentials` will, once
-/// presentation verification exists. Tests call it directly.
+/// challenge and the client's requirements (`/api/v1/credentials` does; tests also
+/// call it directly).
+///
+/// Nothing is left half-written: the code or tokens are stored first (unrevealed
+/// random handles, useless to anyone), then one conditional `UPDATE` completes the
+/// session and stores a form_post response together; a concurrent completion that
+/// loses that `UPDATE` deletes what it stored.
 ///
 /// # Errors
 /// `invalid_request` for an unknown, expired or already completed session; 500 for
@@ -290,20 +313,6 @@ pub async fn complete_login(
 ) -> Result<String, AppError> {
     let session = live_session(state, login_challenge).await?;
     let now = now();
-    let won = sqlx::query(
-        "UPDATE login_sessions SET completed_at = $1 WHERE id_hash = $2 AND completed_at IS NULL \
-         AND expires_at > $3",
-    )
-    .bind(now)
-    .bind(handle_hash(login_challenge))
-    .bind(now)
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected()
-        == 1;
-    if !won {
-        return Err(AppError::invalid_request("login session already finished"));
-    }
     let request = session.request;
     let client = clients::get(&state.db, &request.client_id)
         .await
@@ -318,7 +327,7 @@ pub async fn complete_login(
         auth_time: Some(now),
         code_challenge: request.code_challenge.clone(),
     };
-    let params = match request.response_type {
+    let (params, issued) = match request.response_type {
         ResponseType::Code => {
             let code = grants::create_code(
                 state,
@@ -327,31 +336,67 @@ pub async fn complete_login(
                 &grant,
             )
             .await?;
-            vec![("code", code)]
+            let issued = Issued::Code(handle_hash(&code));
+            (vec![("code", code)], issued)
         }
-        ResponseType::IdToken => {
+        ResponseType::IdToken => (
             vec![(
                 "id_token",
                 grants::id_token(state, &client, &grant, None, None)?,
-            )]
-        }
+            )],
+            Issued::Nothing,
+        ),
         ResponseType::IdTokenToken => {
             let access =
                 grants::create_access_token(state, &client.client_id, &grant, None, None).await?;
+            let issued = Issued::AccessToken(handle_hash(&access));
             let id_token = grants::id_token(state, &client, &grant, Some(&access), None)?;
-            vec![
-                ("access_token", access),
-                ("token_type", "Bearer".to_owned()),
-                (
-                    "expires_in",
-                    state.config.access_token_lifetime_secs.to_string(),
-                ),
-                ("id_token", id_token),
-            ]
+            (
+                vec![
+                    ("access_token", access),
+                    ("token_type", "Bearer".to_owned()),
+                    (
+                        "expires_in",
+                        state.config.access_token_lifetime_secs.to_string(),
+                    ),
+                    ("id_token", id_token),
+                ],
+                issued,
+            )
         }
     };
-    tracing::info!(client_id = %client.client_id, "login completed");
-    finish(state, login_challenge, &request, params).await
+    match finish(state, login_challenge, &request, params).await {
+        Ok(url) => {
+            tracing::info!(client_id = %client.client_id, "login completed");
+            Ok(url)
+        }
+        Err(e) => {
+            issued.discard(state).await;
+            Err(e)
+        }
+    }
+}
+
+/// What [`complete_login`] stored before completing the session.
+enum Issued {
+    Nothing,
+    Code(String),
+    AccessToken(String),
+}
+
+impl Issued {
+    /// Best effort: the handles were never shown to anyone, so a failure to delete
+    /// leaves only unreachable rows that expire.
+    async fn discard(self, state: &AppState) {
+        let (sql, hash) = match self {
+            Self::Nothing => return,
+            Self::Code(h) => ("DELETE FROM auth_codes WHERE code_hash = $1", h),
+            Self::AccessToken(h) => ("DELETE FROM access_tokens WHERE token_hash = $1", h),
+        };
+        if let Err(e) = sqlx::query(sql).bind(hash).execute(&state.db.pool).await {
+            tracing::warn!(error = %e, "discarding an unused grant failed");
+        }
+    }
 }
 
 /// Ends a login the user declined: `error=access_denied` to the client.
@@ -360,18 +405,6 @@ pub async fn complete_login(
 /// As [`complete_login`].
 pub async fn reject_login(state: &AppState, login_challenge: &str) -> Result<String, AppError> {
     let session = live_session(state, login_challenge).await?;
-    let won = sqlx::query(
-        "UPDATE login_sessions SET completed_at = $1 WHERE id_hash = $2 AND completed_at IS NULL",
-    )
-    .bind(now())
-    .bind(handle_hash(login_challenge))
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected()
-        == 1;
-    if !won {
-        return Err(AppError::invalid_request("login session already finished"));
-    }
     let params = vec![
         ("error", "access_denied".to_owned()),
         ("error_description", "the user declined".to_owned()),
@@ -379,28 +412,49 @@ pub async fn reject_login(state: &AppState, login_challenge: &str) -> Result<Str
     finish(state, login_challenge, &session.request, params).await
 }
 
+/// Completes the session — once, in one statement that also stores a form_post
+/// response — and returns the `redirect_to` URL.
 async fn finish(
     state: &AppState,
     login_challenge: &str,
     request: &AuthorizationRequest,
     params: Vec<(&'static str, String)>,
 ) -> Result<String, AppError> {
-    if request.target.response_mode != ResponseMode::FormPost {
-        return authorize::response_url(state, &request.target, params);
-    }
+    let form_post = request.target.response_mode == ResponseMode::FormPost;
     // A form post cannot be a URL: keep the parameters for one visit of
     // `/login/finish`, which renders the auto-submitting form.
-    let stored: Vec<(String, String)> =
-        params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-    sqlx::query("UPDATE login_sessions SET response = $1 WHERE id_hash = $2")
-        .bind(serde_json::to_string(&stored).map_err(AppError::internal)?)
-        .bind(handle_hash(login_challenge))
-        .execute(&state.db.pool)
-        .await?;
-    Ok(format!(
-        "{}/login/finish?login_challenge={login_challenge}",
-        state.config.issuer
-    ))
+    let (redirect_to, stored) = if form_post {
+        let stored: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        (
+            format!(
+                "{}/login/finish?login_challenge={login_challenge}",
+                state.config.issuer
+            ),
+            Some(serde_json::to_string(&stored).map_err(AppError::internal)?),
+        )
+    } else {
+        (
+            authorize::response_url(state, &request.target, params)?,
+            None,
+        )
+    };
+    let now = now();
+    let won = sqlx::query(
+        "UPDATE login_sessions SET completed_at = $1, response = $2 WHERE id_hash = $3 \
+         AND completed_at IS NULL AND expires_at > $4",
+    )
+    .bind(now)
+    .bind(stored)
+    .bind(handle_hash(login_challenge))
+    .bind(now)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        return Err(AppError::invalid_request("login session already finished"));
+    }
+    Ok(redirect_to)
 }
 
 /// `GET /login/finish`: the form_post response of a completed login, once.

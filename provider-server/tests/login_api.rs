@@ -1,5 +1,5 @@
 //! The wallet login API over real HTTP (DESIGN §4 "Wire details"): the key
-//! exchange at `/api/v1/challenge`, the not-yet-built `/api/v1/credentials`, the
+//! exchange at `/api/v1/challenge`, `/api/v1/credentials` before it, the
 //! login page's headers, and dynamic registration.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -142,7 +142,7 @@ async fn key_exchange_rejects_bad_answers() {
 }
 
 #[tokio::test]
-async fn credentials_say_they_are_not_built() {
+async fn credentials_require_the_key_exchange() {
     let p = Provider::start().await;
     let lc = login(&p).await;
     for method in [reqwest::Method::GET, reqwest::Method::POST] {
@@ -155,9 +155,15 @@ async fn credentials_say_they_are_not_built() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 501);
+        assert_eq!(r.status(), 400);
         let body: Value = r.json().await.unwrap();
-        assert_eq!(body["error"], "temporarily_unavailable");
+        assert_eq!(body["error"], "invalid_request");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .unwrap()
+                .contains("no completed key exchange")
+        );
     }
 }
 

@@ -1,0 +1,401 @@
+//! `/api/v1/credentials` (DESIGN §4 "Wire details", steps 4–6): the encrypted
+//! `request-credential` message and the wallet's `submit-credential` / `reject`
+//! answer, verified with [`wallet_core::presentation`] and mapped into claims with
+//! the client's `id_token_mapping` ([`crate::mapping`]).
+//!
+//! Both calls need a completed key exchange for the login session
+//! (`POST /api/v1/challenge`): its X25519 key is the only key the provider writes
+//! to and accepts messages from.
+//!
+//! The presentation challenge is 256 random bits, stored with the session, and
+//! consumed by one conditional `UPDATE` *before* verification: whatever the
+//! outcome, a challenge verifies at most one presentation. After a failure the
+//! wallet asks again (`GET`) for a fresh one.
+
+pub mod status;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use wallet_core::credential_api::{self, EncryptedMessage, Message, MessageBody};
+use wallet_core::data_integrity::OfflineResolver;
+use wallet_core::dcql::{self, DcqlQuery};
+use wallet_core::encoding::hex_encode;
+use wallet_core::pex::PresentationDefinition;
+use wallet_core::presentation::{
+    self, TrustList, VerificationPolicy, VerifiedPresentation, verify_dcql_response,
+};
+use wallet_core::random::{OsRandom, SecureRandom as _};
+
+use crate::AppState;
+use crate::clients::{self, LoginConfiguration};
+use crate::error::AppError;
+use crate::login::{self, LoginQuery, Session, VerifiedHolder};
+use crate::mapping;
+use crate::web::{self, handle_hash};
+
+/// Length of the presentation challenge, bytes (hex on the wire).
+pub const VP_CHALLENGE_LEN: usize = 32;
+
+/// The provider origin: the proof's `domain` (DESIGN §4: "domain": provider origin).
+fn provider_origin(state: &AppState) -> Result<String, AppError> {
+    let url = url::Url::parse(&state.config.issuer)
+        .map_err(|_| AppError::internal("issuer is not a URL"))?;
+    Ok(url.origin().ascii_serialization())
+}
+
+/// The origin of a registered redirect URI; a private-use scheme (RFC 8252 §7.1)
+/// has no web origin and is shown as `scheme:`.
+fn redirect_origin(uri: &str) -> String {
+    match url::Url::parse(uri) {
+        Ok(url) => match url.origin() {
+            o @ url::Origin::Tuple(..) => o.ascii_serialization(),
+            url::Origin::Opaque(_) => format!("{}:", url.scheme()),
+        },
+        Err(_) => String::new(),
+    }
+}
+
+/// The client's key for encrypted claims: the first JWK marked `"use": "enc"` or
+/// with a key-management `alg`.
+fn encryption_jwk(client: &LoginConfiguration) -> Option<Value> {
+    client
+        .jwks
+        .as_ref()?
+        .get("keys")?
+        .as_array()?
+        .iter()
+        .find(|k| {
+            k.get("use").and_then(Value::as_str) == Some("enc")
+                || k.get("alg")
+                    .and_then(Value::as_str)
+                    .is_some_and(|a| a.starts_with("ECDH-ES") || a.starts_with("RSA-OAEP"))
+        })
+        .cloned()
+}
+
+/// The session's wallet key, or a 400 when the key exchange is not complete.
+fn wallet_key(session: &Session) -> Result<(String, wallet_core::keys::X25519PublicKey), AppError> {
+    let uri = session.wallet_key_uri.clone().ok_or_else(|| {
+        AppError::invalid_request(
+            "no completed key exchange for this login session (POST /api/v1/challenge first)",
+        )
+    })?;
+    let key = login::wallet_session_key(&uri)?;
+    Ok((uri, key))
+}
+
+async fn client_of(state: &AppState, session: &Session) -> Result<LoginConfiguration, AppError> {
+    Ok(clients::get(&state.db, &session.request.client_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::invalid_request("the client no longer exists"))?
+        .config)
+}
+
+fn millis(state: &AppState) -> u64 {
+    u64::try_from(state.clock.now())
+        .unwrap_or(0)
+        .saturating_mul(1000)
+}
+
+fn json_response(body: String) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    web::no_store(response.headers_mut());
+    response
+}
+
+/// `GET /api/v1/credentials` → `200 EncryptedMessage` holding a
+/// `request-credential` message with a fresh challenge (each call replaces the
+/// previous one).
+///
+/// # Errors
+/// 400 for an unknown or finished session or before the key exchange.
+pub async fn get_credentials(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+) -> Result<Response, AppError> {
+    let handle = query.handle()?;
+    let session = login::live_session(&state, handle).await?;
+    let (wallet_uri, wallet_public) = wallet_key(&session)?;
+    let client = client_of(&state, &session).await?;
+    let challenge = hex_encode(
+        OsRandom
+            .bytes::<VP_CHALLENGE_LEN>()
+            .map_err(|_| AppError::internal("OS random source failed"))?,
+    );
+    let updated = sqlx::query(
+        "UPDATE login_sessions SET vp_challenge = $1 WHERE id_hash = $2 AND completed_at IS NULL \
+         AND challenge_state = 'answered' AND wallet_key_uri = $3",
+    )
+    .bind(&challenge)
+    .bind(handle_hash(handle))
+    .bind(&wallet_uri)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected();
+    if updated != 1 {
+        return Err(AppError::invalid_request(
+            "login session finished or key exchange replaced",
+        ));
+    }
+    let mut client_info = Map::new();
+    client_info.insert("client_id".into(), client.client_id.clone().into());
+    client_info.insert("name".into(), client.name.clone().into());
+    client_info.insert(
+        "redirect_origin".into(),
+        redirect_origin(&session.request.target.redirect_uri).into(),
+    );
+    let mut content = Map::new();
+    content.insert("challenge".into(), challenge.into());
+    content.insert("domain".into(), provider_origin(&state)?.into());
+    if let Some(pd) = &client.presentation_definition {
+        content.insert("presentation_definition".into(), pd.clone());
+    }
+    if let Some(q) = &client.dcql_query {
+        content.insert("dcql_query".into(), q.clone());
+    }
+    content.insert("client".into(), Value::Object(client_info));
+    if let Some(jwk) = encryption_jwk(&client) {
+        content.insert("encryption_jwk".into(), jwk);
+    }
+    let provider_uri = state.identity.key_agreement_uri();
+    let message = Message::new(
+        MessageBody::RequestCredential(Value::Object(content)),
+        provider_uri,
+        &wallet_uri,
+        millis(&state),
+        &mut OsRandom,
+    )
+    .map_err(AppError::internal)?;
+    let encrypted = credential_api::encrypt(
+        &message,
+        provider_uri,
+        state.identity.x25519(),
+        &wallet_uri,
+        &wallet_public,
+        &mut OsRandom,
+    )
+    .map_err(AppError::internal)?;
+    Ok(json_response(encrypted.to_json()))
+}
+
+/// `POST /api/v1/credentials` with an `EncryptedMessage` from the session's wallet
+/// key: `reject` → `{redirect_to}` with `error=access_denied`; `submit-credential`
+/// → the presentation is verified, mapped, and the login completed →
+/// `{redirect_to}`.
+///
+/// # Errors
+/// 400 for every failure of the message or the presentation.
+pub async fn post_credentials(
+    State(state): State<AppState>,
+    Query(query): Query<LoginQuery>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let handle = query.handle()?;
+    let session = login::live_session(&state, handle).await?;
+    let (wallet_uri, wallet_public) = wallet_key(&session)?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::invalid_request("body must be an EncryptedMessage"))?;
+    let encrypted = EncryptedMessage::from_json(text)?;
+    // Only the key of this session's key exchange may speak for the wallet.
+    if encrypted.sender_key_uri() != wallet_uri {
+        return Err(AppError::invalid_request(
+            "message is not from this session's wallet key",
+        ));
+    }
+    if encrypted.receiver_key_uri() != state.identity.key_agreement_uri() {
+        return Err(AppError::invalid_request(
+            "message is not encrypted to the provider's key",
+        ));
+    }
+    let message = credential_api::decrypt(
+        &encrypted,
+        state.identity.x25519(),
+        &wallet_public,
+        &wallet_uri,
+    )?;
+    let redirect_to = match message.body {
+        MessageBody::Reject(_) => login::reject_login(&state, handle).await?,
+        MessageBody::SubmitCredential(vp) => {
+            let holder = verify_submission(&state, handle, &session, vp).await?;
+            login::complete_login(&state, handle, holder).await?
+        }
+        other => {
+            return Err(AppError::invalid_request(format!(
+                "unexpected {} message",
+                other.type_name()
+            )));
+        }
+    };
+    let mut response = Json(json!({ "redirect_to": redirect_to })).into_response();
+    web::no_store(response.headers_mut());
+    Ok(response)
+}
+
+/// What the client requires, parsed from its Login Configuration.
+struct Requirements {
+    definition: Option<PresentationDefinition>,
+    dcql: Option<DcqlQuery>,
+}
+
+fn requirements(client: &LoginConfiguration) -> Result<Requirements, AppError> {
+    let definition = client
+        .presentation_definition
+        .as_ref()
+        .map(|pd| PresentationDefinition::parse(&pd.to_string()))
+        .transpose()
+        .map_err(|e| {
+            AppError::invalid_request(format!(
+                "the client's presentation_definition is invalid: {e}"
+            ))
+        })?;
+    let dcql = client
+        .dcql_query
+        .as_ref()
+        .map(|q| DcqlQuery::parse(&q.to_string()))
+        .transpose()
+        .map_err(|e| {
+            AppError::invalid_request(format!("the client's dcql_query is invalid: {e}"))
+        })?;
+    Ok(Requirements { definition, dcql })
+}
+
+/// The issuers a client trusts: its own list plus the global one. Never empty:
+/// trusting any issuer whose signature verifies would let anyone mint claims.
+fn trust_list(state: &AppState, client: &LoginConfiguration) -> Result<TrustList, AppError> {
+    let issuers: BTreeSet<String> = client
+        .trusted_issuers
+        .iter()
+        .chain(&state.config.trusted_issuers)
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
+    if issuers.is_empty() {
+        return Err(AppError::invalid_request(
+            "no trusted issuers are configured for this client (client trusted_issuers or \
+             --trusted-issuer); no presentation can be accepted",
+        ));
+    }
+    Ok(TrustList::Issuers(issuers))
+}
+
+/// Consumes the session's presentation challenge, verifies `vp` against it and
+/// the client's requirements, and maps the claims.
+async fn verify_submission(
+    state: &AppState,
+    handle: &str,
+    session: &Session,
+    vp: Value,
+) -> Result<VerifiedHolder, AppError> {
+    let challenge = session.vp_challenge.clone().ok_or_else(|| {
+        AppError::invalid_request(
+            "no credential request outstanding (GET /api/v1/credentials for a fresh challenge)",
+        )
+    })?;
+    // Single use, atomically: only the first submission for this challenge wins.
+    let won = sqlx::query(
+        "UPDATE login_sessions SET vp_challenge = NULL WHERE id_hash = $1 AND vp_challenge = $2 \
+         AND completed_at IS NULL",
+    )
+    .bind(handle_hash(handle))
+    .bind(&challenge)
+    .execute(&state.db.pool)
+    .await?
+    .rows_affected()
+        == 1;
+    if !won {
+        return Err(AppError::invalid_request(
+            "the credential request challenge was already used",
+        ));
+    }
+    let client = client_of(state, session).await?;
+    let trust = trust_list(state, &client)?;
+    let required = requirements(&client)?;
+    let policy =
+        VerificationPolicy::new(challenge, provider_origin(state)?, state.clock.now(), trust);
+    let status = state.status_lists.clone();
+    let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
+    // CPU-bound (signatures) and possibly blocking (status list fetches).
+    let verified =
+        tokio::task::spawn_blocking(move || verify_blocking(&json, &policy, &required, &status))
+            .await
+            .map_err(AppError::internal)??;
+    let claims = match &client.id_token_mapping {
+        Some(m) => mapping::apply(m, &mapping::presentation_view(&verified))?,
+        None => Map::new(),
+    };
+    Ok(VerifiedHolder {
+        did: verified.holder.as_str().to_owned(),
+        claims,
+    })
+}
+
+fn verify_blocking(
+    json: &str,
+    policy: &VerificationPolicy,
+    required: &Requirements,
+    status: &status::StatusLists,
+) -> Result<VerifiedPresentation, AppError> {
+    let source = status.0.as_ref();
+    let verified = match &required.definition {
+        Some(definition) => {
+            presentation::verify_presentation_against_definition(
+                json,
+                definition,
+                policy,
+                &OfflineResolver,
+                source,
+            )?
+            .0
+        }
+        None => presentation::verify_presentation(json, policy, &OfflineResolver, source)?,
+    };
+    if let Some(query) = &required.dcql {
+        check_dcql(&verified, query)?;
+    }
+    Ok(verified)
+}
+
+/// A W3C presentation does not say which credential answers which DCQL
+/// Credential Query: pick, for each query the query needs answered, the matching
+/// credentials (all of them when `multiple`), then check that answer.
+fn check_dcql(verified: &VerifiedPresentation, query: &DcqlQuery) -> Result<(), AppError> {
+    let selection = dcql::select(query, &verified.candidates()).map_err(|e| {
+        AppError::invalid_request(format!(
+            "the presentation does not satisfy the DCQL query: {e}"
+        ))
+    })?;
+    if !selection.satisfiable {
+        return Err(AppError::invalid_request(
+            "the presentation does not satisfy the DCQL query",
+        ));
+    }
+    let mut response: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for q in &selection.queries {
+        if !selection.to_present.contains(&q.query_id) {
+            continue;
+        }
+        let multiple = query
+            .credentials
+            .iter()
+            .any(|c| c.id == q.query_id && c.multiple);
+        let indices: Vec<usize> = if multiple {
+            q.candidates.iter().map(|m| m.index).collect()
+        } else {
+            q.candidates.iter().take(1).map(|m| m.index).collect()
+        };
+        response.insert(q.query_id.clone(), indices);
+    }
+    verify_dcql_response(verified, query, &response)?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! Where status list credentials come from (W3C Bitstring Status List v1.0 §3.2):
+//! HTTP(S) with bounded size, time and redirects, or a fixed map for tests.
+//!
+//! wallet-core's [`StatusListSource`] is synchronous, so verification runs on a
+//! blocking thread ([`tokio::task::spawn_blocking`]) and [`HttpStatusLists`] drives
+//! its async HTTP request to completion there with the runtime's handle.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use wallet_core::status_list::{StatusError, StatusListSource};
+
+/// Largest status list credential fetched, in bytes.
+pub const MAX_STATUS_LIST_BYTES: usize = 1 << 20;
+/// Time limit for fetching one status list credential.
+pub const STATUS_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most redirects followed when fetching a status list credential.
+pub const MAX_STATUS_REDIRECTS: usize = 3;
+
+/// A shareable status list source (HTTP in production, a map in tests).
+#[derive(Clone)]
+pub struct StatusLists(pub Arc<dyn StatusListSource + Send + Sync>);
+
+impl core::fmt::Debug for StatusLists {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("StatusLists")
+    }
+}
+
+impl StatusLists {
+    /// Fetches over HTTP(S).
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn http() -> Result<Self, reqwest::Error> {
+        Ok(Self(Arc::new(HttpStatusLists::new()?)))
+    }
+
+    /// Serves `source` (e.g. [`wallet_core::status_list::StaticStatusLists`]).
+    #[must_use]
+    pub fn fixed(source: impl StatusListSource + Send + Sync + 'static) -> Self {
+        Self(Arc::new(source))
+    }
+}
+
+/// Fetches status list credentials with `reqwest`. Must be called from a thread
+/// that may block inside a Tokio runtime (a `spawn_blocking` task).
+#[derive(Debug, Clone)]
+pub struct HttpStatusLists {
+    client: reqwest::Client,
+}
+
+impl HttpStatusLists {
+    /// A client with the module's bounds.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn new() -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(STATUS_FETCH_TIMEOUT)
+            .connect_timeout(STATUS_FETCH_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::limited(MAX_STATUS_REDIRECTS))
+            .build()?;
+        Ok(Self { client })
+    }
+
+    async fn fetch(&self, url: &str) -> Result<Value, String> {
+        let parsed = url::Url::parse(url).map_err(|_| "not a URL".to_owned())?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err("only http and https status lists are fetched".into());
+        }
+        let mut response = self
+            .client
+            .get(parsed)
+            .header(
+                reqwest::header::ACCEPT,
+                "application/vc+ld+json, application/vc+jwt, application/json",
+            )
+            .send()
+            .await
+            .map_err(|e| format!("request failed: {e}"))?;
+        if !response.status().is_success() {
+            return Err(format!("HTTP status {}", response.status().as_u16()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_STATUS_LIST_BYTES as u64)
+        {
+            return Err("status list too large".into());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("reading failed: {e}"))?
+        {
+            if body.len().saturating_add(chunk.len()) > MAX_STATUS_LIST_BYTES {
+                return Err("status list too large".into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text = String::from_utf8(body).map_err(|_| "not UTF-8".to_owned())?;
+        let trimmed = text.trim();
+        // A VC-JWT list is a compact JWS; wallet-core takes it as a JSON string.
+        if trimmed.starts_with("ey") {
+            return Ok(Value::String(trimmed.to_owned()));
+        }
+        wallet_core::jcs::parse(trimmed).map_err(|_| "not JSON".to_owned())
+    }
+}
+
+impl StatusListSource for HttpStatusLists {
+    fn status_list_credential(&self, url: &str) -> Result<Value, StatusError> {
+        let fail = |reason: String| StatusError::Retrieval {
+            url: url.chars().take(256).collect(),
+            reason,
+        };
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|_| fail("no async runtime to fetch with".into()))?;
+        // Only ever called on a `spawn_blocking` thread (see the module docs), where
+        // blocking on the runtime is allowed.
+        handle.block_on(self.fetch(url)).map_err(fail)
+    }
+}
