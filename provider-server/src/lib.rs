@@ -11,6 +11,7 @@
 //! - [`login`]: login sessions, the `/login` page, `/api/v1/challenge`,
 //!   `/api/v1/credentials` (answers 501 until presentation verification exists),
 //!   and [`login::complete_login`].
+//! - [`demo`]: the demo relying party and the demo (unverified) email issuer.
 //! - [`error`]: the single mapping of failures to OAuth/OIDC error responses.
 //!
 //! Logs never carry secrets, codes, tokens, login challenges or personal data.
@@ -18,6 +19,7 @@
 pub mod clients;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod keys;
 pub mod login;
@@ -158,7 +160,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 }
 
 /// Ctrl-C or SIGTERM (how service managers and containers stop a process).
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
