@@ -184,7 +184,7 @@ fn urn_uuid() -> Result<String, IssueError> {
     // RFC 9562 §5.4: version 4 in the high nibble of octet 6, variant 10 in octet 8.
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex_encode(&b);
+    let h = hex_encode(b);
     Ok(format!(
         "urn:uuid:{}-{}-{}-{}-{}",
         &h[0..8],
