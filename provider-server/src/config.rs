@@ -29,6 +29,11 @@ pub enum Command {
     /// Manage the id_token signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Run the demo relying party (default `--bind` 127.0.0.1:8081).
+    DemoRp(crate::demo::DemoRpArgs),
+    /// Demo helpers: the provider's DID, a demo credential.
+    #[command(subcommand)]
+    Demo(crate::demo::DemoCommand),
 }
 
 /// `client …` subcommands.

@@ -15,6 +15,7 @@
 //! - [`mapping`]: the client's `id_token_mapping` over a JSON view of the
 //!   verified presentation.
 //! - [`clock`]: the injected clock of presentation verification.
+//! - [`demo`]: the demo relying party and the demo (unverified) email issuer.
 //! - [`error`]: the single mapping of failures to OAuth/OIDC error responses.
 //!
 //! Logs never carry secrets, codes, tokens, login challenges or personal data.
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod config;
 pub mod credentials;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod keys;
 pub mod login;
@@ -171,7 +173,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
 }
 
 /// Ctrl-C or SIGTERM (how service managers and containers stop a process).
-async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

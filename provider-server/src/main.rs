@@ -3,14 +3,23 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Parser as _;
+use clap::parser::ValueSource;
+use clap::{CommandFactory as _, FromArgMatches as _};
 use provider_server::clients::{self, NewClient};
 use provider_server::config::{Cli, ClientCommand, Command, KeysCommand, LogFormat};
 use provider_server::db::Db;
-use provider_server::{AppState, keys, serve};
+use provider_server::demo::{self, DemoCommand, issuer::DemoIssuer};
+use provider_server::{AppState, keys, serve, shutdown_signal};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `--bind` is global and defaults to the provider's address; `demo-rp` has its
+    // own default unless the flag or PROVIDER_BIND is given.
+    let rp_bind_default = matches
+        .subcommand_matches("demo-rp")
+        .and_then(|m| m.value_source("bind"))
+        .is_none_or(|source| source == ValueSource::DefaultValue);
     init_tracing(cli.config.log_format, &cli.config.log_level);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -19,7 +28,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, rp_bind_default)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("provider-server: {e:#}");
@@ -49,10 +58,39 @@ fn read_json(path: Option<&std::path::Path>) -> anyhow::Result<Option<serde_json
     .transpose()
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
     let config = cli.config;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(AppState::new(config).await?).await,
+        Command::DemoRp(args) => {
+            let bind = if rp_bind_default {
+                demo::DEFAULT_RP_BIND.parse()?
+            } else {
+                config.bind
+            };
+            demo::run_rp(args, bind, shutdown_signal()).await
+        }
+        Command::Demo(cmd) => {
+            let db = Db::connect(&config.database_url()).await?;
+            let issuer = DemoIssuer::load(&db).await?;
+            match cmd {
+                DemoCommand::Did => println!("{}", issuer.did().as_str()),
+                DemoCommand::IssueCredential(args) => {
+                    let credential = issuer.issue_email_credential(
+                        &args.holder,
+                        &args.email,
+                        provider_server::web::now(),
+                    )?;
+                    let json = serde_json::to_string_pretty(&credential)?;
+                    match args.out {
+                        Some(path) => std::fs::write(&path, json + "\n")
+                            .with_context(|| format!("writing {}", path.display()))?,
+                        None => println!("{json}"),
+                    }
+                }
+            }
+            Ok(())
+        }
         Command::Keys(KeysCommand::Rotate) => {
             let db = Db::connect(&config.database_url()).await?;
             // Make sure the first keys exist, then rotate.
