@@ -543,26 +543,51 @@ fn verify_signature(
     proof: &DataIntegrityProof,
     key: &PublicKey,
 ) -> Result<(), DiError> {
-    // Step 1: unsecuredDocument is securedDocument without proof.
-    let mut unsecured = secured.clone();
-    unsecured.remove("proof");
-    bounded(&unsecured)?;
+    // Step 1: unsecuredDocument is securedDocument without proof. It is a view of
+    // `secured` (its members but `proof`), not a clone: the hashing below is all
+    // that reads it.
+    bounded_without_proof(secured)?;
     // Step 2: proofOptions is the proof without proofValue.
-    let options = proof.options();
+    let mut options: Vec<(&str, &Value)> = proof
+        .as_map()
+        .iter()
+        .filter(|(k, _)| k.as_str() != "proofValue")
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    let mut unsecured: Vec<(&str, &Value)> = secured
+        .iter()
+        .filter(|(k, _)| k.as_str() != "proof")
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
     // Step 4: the proof's @context must be a prefix of the document's; the
     // unsecured document then takes the proof's @context.
-    if let Some(proof_ctx) = options.get("@context") {
-        let doc_items = context_items(unsecured.get("@context"));
+    if let Some(proof_ctx) = proof.as_map().get("@context") {
+        let doc_items = context_items(secured.get("@context"));
         let proof_items = context_items(Some(proof_ctx));
         if proof_items.len() > doc_items.len()
             || proof_items.iter().zip(&doc_items).any(|(a, b)| a != b)
         {
             return Err(DiError::ContextMismatch);
         }
-        unsecured.insert("@context".into(), proof_ctx.clone());
+        match unsecured.iter_mut().find(|(k, _)| *k == "@context") {
+            Some(member) => member.1 = proof_ctx,
+            None => unsecured.push(("@context", proof_ctx)),
+        }
     }
-    let hash_data = suite::hash_data(&options, &unsecured)?;
+    let hash_data = suite::hash_members(&mut options, &mut unsecured)?;
     suite::verify(proof.cryptosuite(), key, &hash_data, proof.proof_value())
+}
+
+/// [`bounded`] on `secured` without its `proof` member. The document without a
+/// member is within the bounds whenever the whole document is, so only a document
+/// beyond them pays for the copy that removes `proof` before checking again.
+fn bounded_without_proof(secured: &Map<String, Value>) -> Result<(), DiError> {
+    if bounded(secured).is_ok() {
+        return Ok(());
+    }
+    let mut unsecured = secured.clone();
+    unsecured.remove("proof");
+    bounded(&unsecured)
 }
 
 fn context_items(ctx: Option<&Value>) -> Vec<&Value> {

@@ -2,11 +2,16 @@
 //!
 //! Data Integrity proofs (`eddsa-jcs-2022`, `ecdsa-jcs-2019`) hash the JCS form of a
 //! document, so this must produce byte-for-byte what every other implementation does.
-//! The serializer is the `serde_json_canonicalizer` crate, which implements the three
-//! rules of RFC 8785 §3.2: ECMAScript number serialization (§3.2.2.3, via `ryu-js`),
-//! minimal string escaping (§3.2.2.2) and member sorting by UTF-16 code units
-//! (§3.2.3). It is checked in `tests/jcs.rs` against the RFC's own examples, its
-//! Appendix B number table and the reference implementation's test data.
+//! The serializer writes a `serde_json::Value` straight into a byte buffer and
+//! implements the three rules of RFC 8785 §3.2: ECMAScript number serialization
+//! (§3.2.2.3: integers of magnitude ≤ 2^53 directly, every other number through the
+//! `serde_json_canonicalizer` crate, i.e. `ryu-js`), minimal string escaping
+//! (§3.2.2.2) and member sorting by UTF-16 code units (§3.2.3). It is checked in
+//! `tests/jcs.rs` against the RFC's own examples, its Appendix B number table and the
+//! reference implementation's test data, and in `tests/jcs_native.rs` against
+//! `serde_json_canonicalizer::to_string` on arbitrary values (byte-identical output).
+//! The crate's own serializer is not used on the hot path because it re-parses every
+//! member name and builds a UTF-16 vector per member to sort.
 //!
 //! This module adds what the crate leaves to its caller:
 //!
@@ -23,6 +28,7 @@
 //!
 //! [RFC 8785]: https://www.rfc-editor.org/rfc/rfc8785
 
+use core::cmp::Ordering;
 use core::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -74,8 +80,7 @@ pub enum JcsError {
 /// [`JcsError::TooDeep`] when the value nests deeper than [`MAX_DEPTH`];
 /// [`JcsError::Serialize`] should the underlying serializer fail.
 pub fn canonicalize(value: &Value) -> Result<String, JcsError> {
-    check_depth(value)?;
-    serde_json_canonicalizer::to_string(value).map_err(|_| JcsError::Serialize)
+    String::from_utf8(canonicalize_to_vec(value)?).map_err(|_| JcsError::Serialize)
 }
 
 /// Like [`canonicalize`], returning the UTF-8 bytes that are hashed or signed.
@@ -83,7 +88,173 @@ pub fn canonicalize(value: &Value) -> Result<String, JcsError> {
 /// # Errors
 /// As [`canonicalize`].
 pub fn canonicalize_to_vec(value: &Value) -> Result<Vec<u8>, JcsError> {
-    canonicalize(value).map(String::into_bytes)
+    let mut out = Vec::with_capacity(256);
+    write_value(value, 1, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the canonical form of the object `map` to `out`, without building a
+/// `Value` around it (the Data Integrity suites hash borrowed maps).
+///
+/// # Errors
+/// As [`canonicalize`]; `out` then holds a partial serialization.
+pub(crate) fn write_object(map: &Map<String, Value>, out: &mut Vec<u8>) -> Result<(), JcsError> {
+    write_map(map, 1, out)
+}
+
+/// Appends the canonical form of the object made of `members` (distinct names, in
+/// any order) to `out`: a view of a document with members left out or replaced, so
+/// that the caller need not clone the document.
+///
+/// # Errors
+/// As [`canonicalize`]; `out` then holds a partial serialization.
+pub(crate) fn write_members(
+    members: &mut [(&str, &Value)],
+    out: &mut Vec<u8>,
+) -> Result<(), JcsError> {
+    members.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
+    write_sorted_members(members.iter().copied(), 1, out)
+}
+
+/// Writes one value whose nesting level is `depth` (the top level is 1). Recursion
+/// stops at [`MAX_DEPTH`]: an array or object deeper than that is an error (a
+/// scalar may sit one level below it), so a value nested deeper than the stack
+/// allows is rejected instead of crashing.
+fn write_value(value: &Value, depth: usize, out: &mut Vec<u8>) -> Result<(), JcsError> {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => write_number(n, out)?,
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            if depth > MAX_DEPTH {
+                return Err(JcsError::TooDeep);
+            }
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_value(item, depth + 1, out)?;
+            }
+            out.push(b']');
+        }
+        Value::Object(map) => write_map(map, depth, out)?,
+    }
+    Ok(())
+}
+
+fn write_map(map: &Map<String, Value>, depth: usize, out: &mut Vec<u8>) -> Result<(), JcsError> {
+    if depth > MAX_DEPTH {
+        return Err(JcsError::TooDeep);
+    }
+    // RFC 8785 §3.2.3: members sorted by the UTF-16 code units of their names.
+    // `Map` iterates in UTF-8 byte order, which is the same order unless names mix
+    // supplementary-plane characters with U+E000..U+FFFF; only then sort again.
+    let in_order = map
+        .keys()
+        .is_sorted_by(|a, b| utf16_cmp(a, b) != Ordering::Greater);
+    if in_order {
+        write_sorted_members(map.iter().map(|(k, v)| (k.as_str(), v)), depth, out)
+    } else {
+        let mut members: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        members.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
+        write_sorted_members(members.into_iter(), depth, out)
+    }
+}
+
+fn write_sorted_members<'a>(
+    members: impl Iterator<Item = (&'a str, &'a Value)>,
+    depth: usize,
+    out: &mut Vec<u8>,
+) -> Result<(), JcsError> {
+    if depth > MAX_DEPTH {
+        return Err(JcsError::TooDeep);
+    }
+    out.push(b'{');
+    for (i, (name, value)) in members.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_string(name, out);
+        out.push(b':');
+        write_value(value, depth + 1, out)?;
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+/// Largest magnitude up to which every integer is an exact binary64 value, and
+/// ECMAScript prints it as its decimal digits (RFC 8785 §3.2.2.3).
+const MAX_EXACT_INT: u64 = 1 << 53;
+
+fn write_number(n: &Number, out: &mut Vec<u8>) -> Result<(), JcsError> {
+    use std::io::Write as _;
+    if let Some(u) = n.as_u64().filter(|u| *u <= MAX_EXACT_INT) {
+        write!(out, "{u}").map_err(|_| JcsError::Serialize)
+    } else if let Some(i) = n.as_i64().filter(|i| i.unsigned_abs() <= MAX_EXACT_INT) {
+        write!(out, "{i}").map_err(|_| JcsError::Serialize)
+    } else {
+        // Larger integers and all fractions: the ECMAScript double formatting of
+        // `serde_json_canonicalizer` (ryu-js), which also rounds integers above 2^53
+        // to the double they denote.
+        serde_json_canonicalizer::to_writer(n, out).map_err(|_| JcsError::Serialize)
+    }
+}
+
+/// RFC 8785 §3.2.2.2: `"` and `\` escaped, U+0000..U+001F as `\b \t \n \f \r` or
+/// `\u00xx` (lowercase hex), every other character as is.
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut unicode = *b"\\u0000";
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            0x00..=0x1f => {
+                // Both indices are below 16.
+                unicode[4] = HEX[usize::from(b >> 4)];
+                unicode[5] = HEX[usize::from(b & 0xf)];
+                &unicode
+            }
+            _ => continue,
+        };
+        out.extend_from_slice(bytes.get(start..i).unwrap_or_default());
+        out.extend_from_slice(escape);
+        start = i + 1;
+    }
+    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
+    out.push(b'"');
+}
+
+/// Compares two strings by their UTF-16 code units (RFC 8785 §3.2.3) without
+/// transcoding them. UTF-8 byte order is code point order; UTF-16 order differs only
+/// where a supplementary-plane character (UTF-8 lead byte 0xF0..0xF4, a surrogate
+/// pair 0xD800..0xDFFF in UTF-16) meets a character of U+E000..U+FFFF (lead byte
+/// 0xEE or 0xEF): the surrogate sorts first.
+fn utf16_cmp(a: &str, b: &str) -> Ordering {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let Some(i) = x.iter().zip(y).position(|(p, q)| p != q) else {
+        return x.len().cmp(&y.len());
+    };
+    let (p, q) = (x.get(i).copied(), y.get(i).copied());
+    // The characters before `i` are equal, so the bytes at `i` are either both lead
+    // bytes or both continuation bytes (0x80..0xBF) of characters with the same
+    // lead byte, hence the same length, where byte order is UTF-16 order.
+    match (p, q) {
+        (Some(0xee..=0xef), Some(0xf0..)) => Ordering::Greater,
+        (Some(0xf0..), Some(0xee..=0xef)) => Ordering::Less,
+        _ => p.cmp(&q),
+    }
 }
 
 /// Parses JSON text under the I-JSON rules of RFC 8785 §3.1 and returns its
@@ -144,24 +315,6 @@ fn classify(e: &serde_json::Error) -> JcsError {
             column: e.column(),
         }
     }
-}
-
-/// Depth of a `Value` built in memory, computed without recursion so that a value
-/// nested deeper than the stack allows is still rejected instead of crashing.
-fn check_depth(value: &Value) -> Result<(), JcsError> {
-    let mut stack: Vec<(&Value, usize)> = vec![(value, 1)];
-    while let Some((v, depth)) = stack.pop() {
-        let children: Box<dyn Iterator<Item = &Value>> = match v {
-            Value::Array(a) => Box::new(a.iter()),
-            Value::Object(o) => Box::new(o.values()),
-            _ => continue,
-        };
-        if depth > MAX_DEPTH {
-            return Err(JcsError::TooDeep);
-        }
-        stack.extend(children.map(|c| (c, depth + 1)));
-    }
-    Ok(())
 }
 
 /// A `serde_json::Value` deserializer that enforces the depth limit and rejects

@@ -153,3 +153,85 @@ proptest! {
         prop_assert_eq!(canonicalize_str(&once).unwrap(), once);
     }
 }
+
+/// Member names built to exercise RFC 8785 §3.2.3 sorting: short strings over ASCII,
+/// control characters, two-byte characters, U+E000..U+FFFF (which sort after
+/// surrogates in UTF-16 but before them in code point order) and astral-plane
+/// characters (surrogate pairs), so that names often share prefixes.
+fn arb_key() -> impl Strategy<Value = String> {
+    let ch = prop_oneof![
+        proptest::char::range('a', 'c'),
+        proptest::char::range('\u{0}', '\u{1f}'),
+        Just('"'),
+        Just('\\'),
+        Just('\u{7f}'),
+        proptest::char::range('\u{80}', '\u{7ff}'),
+        proptest::char::range('\u{d7ff}', '\u{d7ff}'),
+        proptest::char::range('\u{e000}', '\u{e002}'),
+        proptest::char::range('\u{fffd}', '\u{ffff}'),
+        proptest::char::range('\u{10000}', '\u{10002}'),
+        proptest::char::range('\u{1f600}', '\u{1f601}'),
+        proptest::char::range('\u{10fffe}', '\u{10ffff}'),
+        any::<char>(),
+    ];
+    proptest::collection::vec(ch, 0..4).prop_map(|cs| cs.into_iter().collect())
+}
+
+/// Numbers of every magnitude: arbitrary doubles (all exponents), integers around
+/// ±2^53 and the extremes of i64/u64, decimal powers around the 1e21 and 1e-7
+/// switches of ECMAScript's number formatting.
+fn arb_number() -> impl Strategy<Value = Value> {
+    let two53 = 1i64 << 53;
+    prop_oneof![
+        any::<f64>().prop_filter_map("finite", serde_json::Number::from_f64),
+        any::<i64>().prop_map(serde_json::Number::from),
+        any::<u64>().prop_map(serde_json::Number::from),
+        (-3i64..=3).prop_map(move |d| serde_json::Number::from(two53 + d)),
+        (-3i64..=3).prop_map(move |d| serde_json::Number::from(-two53 + d)),
+        prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0), Just(-1)]
+            .prop_map(serde_json::Number::from),
+        (-30i32..=30, -9i64..=9).prop_filter_map("finite", |(e, m)| {
+            serde_json::Number::from_f64(m as f64 * 10f64.powi(e))
+        }),
+    ]
+    .prop_map(Value::Number)
+}
+
+fn arb_json_unicode() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        arb_number(),
+        any::<String>().prop_map(Value::String),
+        arb_key().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(5, 96, 10, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            proptest::collection::vec((arb_key(), inner), 0..10)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// The direct serializer of `jcs` is byte-identical to the
+    /// `serde_json_canonicalizer` crate it replaced, the reference here.
+    #[test]
+    fn fast_canonicalization_matches_reference(v in arb_json_unicode()) {
+        let reference = serde_json_canonicalizer::to_string(&v).unwrap();
+        prop_assert_eq!(canonicalize(&v).unwrap(), reference.clone());
+        prop_assert_eq!(wallet_core::jcs::canonicalize_to_vec(&v).unwrap(), reference.into_bytes());
+    }
+
+    /// Same, with objects of many members whose names all collide on prefixes.
+    #[test]
+    fn member_sorting_matches_reference(
+        kv in proptest::collection::vec((arb_key(), arb_number()), 0..40)
+    ) {
+        let v = Value::Object(kv.into_iter().collect::<Map<_, _>>());
+        prop_assert_eq!(canonicalize(&v).unwrap(), serde_json_canonicalizer::to_string(&v).unwrap());
+    }
+}

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use super::DiError;
 use crate::encoding::multibase_decode;
-use crate::jcs::canonicalize_to_vec;
+use crate::jcs::{write_members, write_object};
 use crate::keys::{KeyError, KeyType, PrivateKey, PublicKey};
 
 /// A Data Integrity cryptosuite.
@@ -85,13 +85,35 @@ pub fn hash_data(
     proof_config: &Map<String, Value>,
     document: &Map<String, Value>,
 ) -> Result<[u8; 64], DiError> {
-    let config = canonicalize_to_vec(&Value::Object(proof_config.clone()))?;
-    let doc = canonicalize_to_vec(&Value::Object(document.clone()))?;
+    let mut buf = Vec::with_capacity(1024);
+    write_object(proof_config, &mut buf)?;
+    let config_hash = Sha256::digest(&buf);
+    buf.clear();
+    write_object(document, &mut buf)?;
+    Ok(concat_hashes(&config_hash, &Sha256::digest(&buf)))
+}
+
+/// [`hash_data`] over objects given as their members (distinct names, any order):
+/// views of the proof without `proofValue` and of the document without `proof`,
+/// so that verification need not clone the document.
+pub(super) fn hash_members(
+    proof_config: &mut [(&str, &Value)],
+    document: &mut [(&str, &Value)],
+) -> Result<[u8; 64], DiError> {
+    let mut buf = Vec::with_capacity(1024);
+    write_members(proof_config, &mut buf)?;
+    let config_hash = Sha256::digest(&buf);
+    buf.clear();
+    write_members(document, &mut buf)?;
+    Ok(concat_hashes(&config_hash, &Sha256::digest(&buf)))
+}
+
+fn concat_hashes(config: &[u8], document: &[u8]) -> [u8; 64] {
     let mut out = [0u8; 64];
     let (first, second) = out.split_at_mut(32);
-    first.copy_from_slice(&Sha256::digest(&config));
-    second.copy_from_slice(&Sha256::digest(&doc));
-    Ok(out)
+    first.copy_from_slice(config);
+    second.copy_from_slice(document);
+    out
 }
 
 pub(super) fn sign(key: &PrivateKey, hash_data: &[u8; 64]) -> Result<[u8; 64], DiError> {

@@ -154,19 +154,9 @@ fn verify_parsed<R: MethodResolver>(
         holder: &holder,
         holder_method: &proof.verification_method,
     };
-    let raw_entries: Vec<Value> = match vp.get("verifiableCredential") {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items.clone(),
-        Some(v) => vec![v.clone()],
-    };
     let mut cache = StatusCache::new();
     let mut credentials = Vec::with_capacity(count);
-    for (index, (embedded, raw)) in vp
-        .verifiable_credentials()
-        .iter()
-        .zip(raw_entries)
-        .enumerate()
-    {
+    for (index, embedded) in vp.verifiable_credentials().iter().enumerate() {
         let verified = match embedded {
             EmbeddedCredential::Json(c) => verify_json(&ctx, index, c, &mut cache)?,
             EmbeddedCredential::Jwt(token) => verify_jwt(&ctx, index, token, &mut cache)?,
@@ -183,8 +173,20 @@ fn verify_parsed<R: MethodResolver>(
                 }
             },
         };
-        credentials.push(VerifiedCredential { raw, ..verified });
+        credentials.push(verified);
     }
+    // Each credential's `raw` is its entry as received, moved out of the
+    // presentation now that nothing borrows it any more.
+    let raw_entries: Vec<Value> = match vp.into_map().remove("verifiableCredential") {
+        None => Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(v) => vec![v],
+    };
+    let credentials = credentials
+        .into_iter()
+        .zip(raw_entries)
+        .map(|(verified, raw)| VerifiedCredential { raw, ..verified })
+        .collect();
     Ok(VerifiedPresentation {
         holder,
         challenge: policy.challenge.clone(),
@@ -271,20 +273,19 @@ fn verify_jwt<R: MethodResolver>(
     let credential = &verified.credential;
     let issuer = issuer_did(index, credential.issuer(), &verified.issuer)?;
     check_credential(ctx, index, credential, &issuer, cache)?;
-    let json = Value::Object(credential.as_map().clone());
+    let subjects = owned(credential.subject_ids());
+    let types = owned(credential.types());
+    let json = Value::Object(verified.credential.into_map());
     let (format, query_claims) = if jose {
         (CredentialFormat::VcJwt, json.clone())
     } else {
-        (
-            CredentialFormat::JwtVcJson,
-            Value::Object(verified.claims.clone()),
-        )
+        (CredentialFormat::JwtVcJson, Value::Object(verified.claims))
     };
     Ok(VerifiedCredential {
         format,
         issuer,
-        subjects: owned(credential.subject_ids()),
-        types: owned(credential.types()),
+        subjects,
+        types,
         claims: json,
         query_claims,
         disclosed_paths: None,
@@ -420,17 +421,19 @@ fn verify_sd_jwt<R: MethodResolver>(
         }
         _ => {}
     }
-    let claims = Value::Object(verified.claims.clone());
+    let subjects = verified
+        .claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .map(|s| vec![s.to_owned()])
+        .unwrap_or_default();
+    let types = verified.vct.iter().cloned().collect();
+    let claims = Value::Object(verified.claims);
     Ok(VerifiedCredential {
         format: CredentialFormat::DcSdJwt,
         issuer,
-        subjects: verified
-            .claims
-            .get("sub")
-            .and_then(Value::as_str)
-            .map(|s| vec![s.to_owned()])
-            .unwrap_or_default(),
-        types: verified.vct.iter().cloned().collect(),
+        subjects,
+        types,
         claims: claims.clone(),
         query_claims: claims,
         disclosed_paths: Some(
