@@ -281,3 +281,53 @@ pub(crate) fn check_id(map: &Map<String, Value>) -> Result<(), VcError> {
         Some(_) => Err(VcError::InvalidId),
     }
 }
+
+/// The accessors every top-level object of the data model has: [`Credential`] and
+/// [`Presentation`] both keep their JSON object in `map` and their version in `version`.
+macro_rules! json_object_accessors {
+    ($what:literal) => {
+        /// The JSON object, with every member as given.
+        #[must_use]
+        pub fn as_map(&self) -> &serde_json::Map<String, serde_json::Value> {
+            &self.map
+        }
+
+        /// The JSON object, with every member as given.
+        #[must_use]
+        pub fn into_map(self) -> serde_json::Map<String, serde_json::Value> {
+            self.map
+        }
+
+        #[doc = concat!("The ", $what, " as compact JSON text (members in name order).")]
+        #[must_use]
+        pub fn to_json(&self) -> String {
+            serde_json::Value::Object(self.map.clone()).to_string()
+        }
+
+        /// The data model version, from the first `@context` item.
+        #[must_use]
+        pub fn version(&self) -> $crate::vc::VcVersion {
+            self.version
+        }
+
+        /// The `@context` items (a single string gives one item).
+        #[must_use]
+        pub fn context(&self) -> Vec<&serde_json::Value> {
+            match self.map.get("@context") {
+                Some(serde_json::Value::Array(items)) => items.iter().collect(),
+                Some(v) => vec![v],
+                None => Vec::new(),
+            }
+        }
+
+        /// The `type` values.
+        #[must_use]
+        pub fn types(&self) -> Vec<&str> {
+            self.map
+                .get("type")
+                .and_then($crate::vc::string_or_strings)
+                .unwrap_or_default()
+        }
+    };
+}
+pub(crate) use json_object_accessors;

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use super::datetime::parse_datetime;
 use super::{
     VcError, VcVersion, check_bounds, check_context, check_id, check_objects, check_types, id_of,
-    object_or_objects, parse_object, string_or_strings,
+    object_or_objects, parse_object,
 };
 
 /// A credential: the JSON object it was made from, checked once at construction.
@@ -95,48 +95,7 @@ impl Credential {
         })
     }
 
-    /// The JSON object, with every member as given.
-    #[must_use]
-    pub fn as_map(&self) -> &Map<String, Value> {
-        &self.map
-    }
-
-    /// The JSON object, with every member as given.
-    #[must_use]
-    pub fn into_map(self) -> Map<String, Value> {
-        self.map
-    }
-
-    /// The credential as compact JSON text (members in name order).
-    #[must_use]
-    pub fn to_json(&self) -> String {
-        Value::Object(self.map.clone()).to_string()
-    }
-
-    /// The data model version, from the first `@context` item.
-    #[must_use]
-    pub fn version(&self) -> VcVersion {
-        self.version
-    }
-
-    /// The `@context` items (a single string gives one item).
-    #[must_use]
-    pub fn context(&self) -> Vec<&Value> {
-        match self.map.get("@context") {
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(v) => vec![v],
-            None => Vec::new(),
-        }
-    }
-
-    /// The `type` values.
-    #[must_use]
-    pub fn types(&self) -> Vec<&str> {
-        self.map
-            .get("type")
-            .and_then(string_or_strings)
-            .unwrap_or_default()
-    }
+    super::json_object_accessors!("credential");
 
     /// Whether `type` includes `t`.
     #[must_use]
