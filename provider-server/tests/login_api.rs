@@ -209,15 +209,7 @@ async fn login_page_is_locked_down() {
 #[tokio::test]
 async fn dynamic_registration_requires_the_initial_access_token() {
     let p = Provider::start_with(|c| c.registration_token = Some("iat-secret".into())).await;
-    let doc: Value = p
-        .http
-        .get(p.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = p.get_json("/.well-known/openid-configuration").await;
     assert_eq!(doc["registration_endpoint"], p.url("/register"));
     let metadata = json!({"client_name": "Dyn", "redirect_uris": ["https://dyn.example/cb"]});
     let r = p
@@ -287,15 +279,7 @@ async fn dynamic_registration_requires_the_initial_access_token() {
 #[tokio::test]
 async fn did_configuration_links_the_provider_did_to_the_issuer_origin() {
     let p = Provider::start().await;
-    let doc: Value = p
-        .http
-        .get(p.url("/.well-known/did-configuration.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = p.get_json("/.well-known/did-configuration.json").await;
     assert_eq!(
         doc["@context"],
         "https://identity.foundation/.well-known/did-configuration/v1"

@@ -27,15 +27,7 @@ async fn discover(p: &Provider) -> CoreProviderMetadata {
 #[tokio::test]
 async fn discovery_lists_what_is_supported() {
     let p = Provider::start().await;
-    let doc: Value = p
-        .http
-        .get(p.url("/.well-known/openid-configuration"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = p.get_json("/.well-known/openid-configuration").await;
     assert_eq!(doc["issuer"], p.issuer);
     assert_eq!(
         doc["code_challenge_methods_supported"],
@@ -48,15 +40,7 @@ async fn discovery_lists_what_is_supported() {
     );
     // No initial access token configured: no registration endpoint announced.
     assert!(doc.get("registration_endpoint").is_none());
-    let jwks: Value = p
-        .http
-        .get(p.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = p.get_json("/jwks").await;
     let keys = jwks["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 3);
     for k in keys {
@@ -320,15 +304,7 @@ async fn jwks_rotation_keeps_previous_keys() {
     old_token
         .claims(&rp.id_token_verifier(), &old_nonce)
         .unwrap();
-    let jwks: Value = p
-        .http
-        .get(p.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = p.get_json("/jwks").await;
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 6);
 }
 

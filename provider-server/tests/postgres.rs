@@ -33,24 +33,8 @@ async fn two_instances_share_one_postgres() {
     let b = Provider::start_on(Some(&url), Some(&a.issuer), |_| {}).await;
     assert_eq!(a.state.db.backend, provider_server::db::Backend::Postgres);
     // Both instances serve the same keys and the same provider DID.
-    let jwks_a: Value = a
-        .http
-        .get(a.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let jwks_b: Value = b
-        .http
-        .get(b.url("/jwks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks_a: Value = a.get_json("/jwks").await;
+    let jwks_b: Value = b.get_json("/jwks").await;
     assert_eq!(jwks_a, jwks_b);
     assert_eq!(a.state.identity.did(), b.state.identity.did());
 
@@ -64,14 +48,8 @@ async fn two_instances_share_one_postgres() {
         .await;
     // Key exchange: challenge from A, answer to B.
     let c: Value = a
-        .http
-        .get(a.url(&format!("/api/v1/challenge?login_challenge={login}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/challenge?login_challenge={login}"))
+        .await;
     let provider_uri = DidUrl::parse(c["dAppEncryptionKeyUri"].as_str().unwrap()).unwrap();
     let PublicKey::X25519(provider_key) =
         did::key::multikey_decode(provider_uri.fragment().unwrap()).unwrap()

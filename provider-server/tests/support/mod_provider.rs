@@ -107,6 +107,18 @@ impl Provider {
         .unwrap()
     }
 
+    /// GETs `path` and parses the body as JSON (panics on any failure: tests only).
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
