@@ -76,9 +76,12 @@ impl Db {
         let options = AnyConnectOptions::from_str(url)
             .map_err(DbError::Connect)?
             .disable_statement_logging();
-        let max = if backend == Backend::Sqlite { 8 } else { 16 };
+        let max = if backend == Backend::Sqlite { 2 } else { 16 };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // A ping before every acquire is one more round trip to SQLite's worker
+            // thread per query; a broken connection fails its statement anyway.
+            .test_before_acquire(backend != Backend::Sqlite)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
