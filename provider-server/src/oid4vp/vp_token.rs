@@ -3,16 +3,21 @@
 //! `vp_token` in it, verified with wallet-core.
 //!
 //! - DCQL (OID4VP 1.0 §8.1): `vp_token` is a JSON object whose keys are Credential
-//!   Query ids and whose values are non-empty arrays of presentations. For an
-//!   `ldp_vc` query a presentation is a W3C Verifiable Presentation with a Data
-//!   Integrity proof (Appendix B.1.3.2.5), carrying the one credential it presents.
-//!   Each is verified on its own ([`presentation::verify_presentation_value`]); the
-//!   answer as a whole is checked with [`dcql::verify_response`].
+//!   Query ids and whose values are non-empty arrays of presentations, each of the
+//!   one credential it presents, in the form its query's format prescribes
+//!   (Appendix B): for `ldp_vc` a W3C Verifiable Presentation with a Data Integrity
+//!   proof ([`presentation::verify_presentation_value`]), for `jwt_vc_json` a VP-JWT
+//!   ([`presentation::verify_vp_jwt_presentation`]), for `dc+sd-jwt` the SD-JWT VC
+//!   with a Key Binding JWT ([`presentation::verify_sd_jwt_presentation`]). Each is
+//!   verified on its own; the answer as a whole is checked with
+//!   [`dcql::verify_response`].
 //! - Presentation Exchange (the pre-1.0 drafts, §6.1 of draft 20): `vp_token` is one
-//!   presentation or an array of them, and `presentation_submission` a separate
-//!   parameter whose `descriptor_map` paths start at `vp_token`: `$` (or `$[i]`)
-//!   with format `ldp_vp` and `path_nested` `$.verifiableCredential[j]`, or a flat
-//!   `$.verifiableCredential[j]` for a single presentation. It is checked with
+//!   presentation (an `ldp_vp` object or a `jwt_vp_json` string) or an array of
+//!   them, and `presentation_submission` a separate parameter whose
+//!   `descriptor_map` paths start at `vp_token`: `$` (or `$[i]`) with the
+//!   presentation's format and `path_nested` `$.verifiableCredential[j]` (`ldp_vp`)
+//!   or `$.vp.verifiableCredential[j]` (`jwt_vp_json`), or a flat
+//!   `$.verifiableCredential[j]` for a single `ldp_vp`. It is checked with
 //!   [`pex::verify_submission`].
 //!
 //! All presentations of one response must have the same holder: the login's
@@ -42,9 +47,11 @@ const MAX_STATE_LEN: usize = 512;
 const MAX_ERROR_LEN: usize = 64;
 /// The Credential Format Identifiers whose presentations this provider verifies
 /// (with DCQL).
-pub const SUPPORTED_FORMATS: [&str; 1] = ["ldp_vc"];
+pub const SUPPORTED_FORMATS: [&str; 3] = ["ldp_vc", "jwt_vc_json", "dc+sd-jwt"];
 /// The Data Integrity cryptosuites wallet-core verifies.
 const CRYPTOSUITES: [&str; 2] = ["eddsa-jcs-2022", "ecdsa-jcs-2019"];
+/// The JWS algorithms wallet-core verifies (VC-JWT, VP-JWT, SD-JWT, KB-JWT).
+const JWS_ALGORITHMS: [&str; 2] = ["EdDSA", "ES256"];
 /// The id of the Credential Query asked for when a client names no requirements.
 pub const DEFAULT_QUERY_ID: &str = "credential";
 
@@ -246,13 +253,22 @@ impl Requested {
         let mut metadata = Map::new();
         metadata.insert(
             "vp_formats_supported".into(),
-            json!({"ldp_vc": ldp, "ldp_vp": ldp}),
+            json!({
+                "ldp_vc": ldp,
+                "ldp_vp": ldp,
+                "jwt_vc_json": {"alg_values": JWS_ALGORITHMS},
+                "dc+sd-jwt": {
+                    "sd-jwt_alg_values": JWS_ALGORITHMS,
+                    "kb-jwt_alg_values": JWS_ALGORITHMS,
+                },
+            }),
         );
         if matches!(self, Self::Pex { .. }) {
-            let draft = json!({"proof_type": ["DataIntegrityProof"]});
+            let ldp = json!({"proof_type": ["DataIntegrityProof"]});
+            let jwt = json!({"alg": JWS_ALGORITHMS});
             metadata.insert(
                 "vp_formats".into(),
-                json!({"ldp_vc": draft, "ldp_vp": draft}),
+                json!({"ldp_vc": ldp, "ldp_vp": ldp, "jwt_vc_json": jwt, "jwt_vp_json": jwt}),
             );
         }
         metadata.insert("client_name".into(), client.name.clone().into());
@@ -289,17 +305,48 @@ fn verify_ldp_vp(
     policy: &VerificationPolicy,
     status: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
-    if !item.is_object() {
-        return Err(bad(
-            "an ldp_vc presentation must be a JSON Verifiable Presentation (ldp_vp)",
-        ));
-    }
     Ok(presentation::verify_presentation_value(
         item,
         policy,
         &OfflineResolver,
         status,
     )?)
+}
+
+/// One presentation answering a DCQL Credential Query of `format`, in the form
+/// Appendix B gives that format.
+fn verify_for_format(
+    format: &str,
+    item: &Value,
+    policy: &VerificationPolicy,
+    status: &dyn StatusListSource,
+) -> Result<VerifiedPresentation, AppError> {
+    match (format, item) {
+        ("ldp_vc", Value::Object(_)) => verify_ldp_vp(item, policy, status),
+        ("jwt_vc_json", Value::String(token)) => Ok(presentation::verify_vp_jwt_presentation(
+            token,
+            policy,
+            &OfflineResolver,
+            status,
+        )?),
+        ("dc+sd-jwt", Value::String(token)) => Ok(presentation::verify_sd_jwt_presentation(
+            token,
+            policy,
+            &OfflineResolver,
+            status,
+        )?),
+        ("ldp_vc", _) => Err(bad(
+            "an ldp_vc presentation must be a JSON Verifiable Presentation (ldp_vp)",
+        )),
+        ("jwt_vc_json", _) => Err(bad("a jwt_vc_json presentation must be a VP-JWT string")),
+        ("dc+sd-jwt", _) => Err(bad(
+            "a dc+sd-jwt presentation must be an SD-JWT with a Key Binding JWT",
+        )),
+        (other, _) => Err(bad(format!(
+            "presentations of format {} are not verified here",
+            short(other)
+        ))),
+    }
 }
 
 fn verify_dcql(
@@ -354,19 +401,23 @@ fn verify_dcql(
     let mut parts = Vec::with_capacity(total);
     let mut response: BTreeMap<String, Vec<CandidateCredential>> = BTreeMap::new();
     for (id, value) in &entries {
+        let format = query
+            .credentials
+            .iter()
+            .find(|c| c.id == *id)
+            .map_or("", |c| c.format.as_str());
         for item in value.as_array().into_iter().flatten() {
-            let vp = verify_ldp_vp(item, policy, status)?;
+            let vp = verify_for_format(format, item, policy, status)?;
             // §8.1: each Presentation is of one Credential matching the query.
             if vp.credentials.len() != 1 {
                 return Err(bad(format!(
                     "a presentation for credential query {id} must carry exactly one credential"
                 )));
             }
-            let mut candidates = vp.candidates();
-            for c in &mut candidates {
-                c.id = format!("{id}/{}", parts.len());
-            }
-            response.entry(id.clone()).or_default().extend(candidates);
+            response
+                .entry(id.clone())
+                .or_default()
+                .extend(dcql_candidates(&vp, &format!("{id}/{}", parts.len())));
             parts.push(vp);
         }
     }
@@ -384,6 +435,51 @@ fn verify_dcql(
     Ok(merged)
 }
 
+/// The credentials of `vp` as DCQL sees them. Appendix B.1.3: "the `claims_path`
+/// parameter always matches on the root of Verifiable Credential (not the
+/// Verifiable Presentation)" — for `jwt_vc_json` the decoded credential, not the
+/// JWT payload that [`VerifiedPresentation::candidates`] gives PEX paths
+/// (`$.vc.credentialSubject…`). For the other formats the two are the same.
+fn dcql_candidates(vp: &VerifiedPresentation, id: &str) -> Vec<CandidateCredential> {
+    vp.credentials
+        .iter()
+        .map(|c| CandidateCredential {
+            id: id.to_owned(),
+            format: c.format.as_str().to_owned(),
+            claims: c.claims.clone(),
+            selectively_disclosable: c.disclosed_paths.clone(),
+        })
+        .collect()
+}
+
+/// How a presentation in a PEX `vp_token` is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Envelope {
+    /// `ldp_vp`: a JSON presentation with a Data Integrity proof.
+    Ldp,
+    /// `jwt_vp_json`: a VP-JWT.
+    Jwt,
+}
+
+impl Envelope {
+    /// Whether a `descriptor_map` format names this envelope (`jwt_vp` is the
+    /// pre-1.0 name of `jwt_vp_json`).
+    fn is_named(self, format: &str) -> bool {
+        match self {
+            Self::Ldp => format == "ldp_vp",
+            Self::Jwt => format == "jwt_vp_json" || format == "jwt_vp",
+        }
+    }
+
+    /// Where the credentials are, from the presentation's root.
+    fn credentials_path(self) -> &'static str {
+        match self {
+            Self::Ldp => "$.verifiableCredential[",
+            Self::Jwt => "$.vp.verifiableCredential[",
+        }
+    }
+}
+
 fn verify_pex(
     definition: &PresentationDefinition,
     vp_token: &str,
@@ -396,19 +492,21 @@ fn verify_pex(
     })?;
     let submission = PresentationSubmission::parse(submission)
         .map_err(|e| bad(format!("invalid presentation_submission: {e}")))?;
-    let unsupported = "JWT presentations (jwt_vp_json) are not verified by this provider; \
-                       present an ldp_vp";
-    // A JSON presentation arrives as its JSON text; anything else would be a JWT.
-    let (items, single) = match serde_json::from_str::<Value>(vp_token) {
-        Ok(Value::Object(vp)) => (vec![Value::Object(vp)], true),
-        Ok(Value::Array(items)) if !items.is_empty() => (items, false),
-        Ok(Value::Array(_)) => return Err(bad("vp_token is an empty array")),
-        Ok(Value::String(_)) | Err(_) if !vp_token.trim_start().starts_with(['{', '[']) => {
-            return Err(bad(unsupported));
+    // A JSON presentation arrives as its JSON text, a VP-JWT as itself (or as a
+    // JSON string).
+    let token = match serde_json::from_str::<Value>(vp_token) {
+        Ok(v) => v,
+        Err(_) if !vp_token.trim_start().starts_with(['{', '[', '"']) => {
+            Value::String(vp_token.to_owned())
         }
+        Err(_) => return Err(bad("vp_token is not valid JSON")),
+    };
+    let (items, single) = match token {
+        Value::Array(items) if !items.is_empty() => (items, false),
+        v @ (Value::Object(_) | Value::String(_)) => (vec![v], true),
         _ => {
             return Err(bad(
-                "vp_token is neither a presentation nor an array of them",
+                "vp_token is neither a presentation nor a non-empty array of them",
             ));
         }
     };
@@ -416,16 +514,27 @@ fn verify_pex(
         return Err(bad("vp_token holds too many presentations"));
     }
     let mut parts = Vec::with_capacity(items.len());
+    let mut envelopes = Vec::with_capacity(items.len());
     for item in &items {
-        if item.is_string() {
-            return Err(bad(unsupported));
-        }
-        parts.push(verify_ldp_vp(item, policy, status)?);
+        let (envelope, vp) = match item {
+            Value::Object(_) => (Envelope::Ldp, verify_ldp_vp(item, policy, status)?),
+            Value::String(token) => (
+                Envelope::Jwt,
+                presentation::verify_vp_jwt_presentation(token, policy, &OfflineResolver, status)?,
+            ),
+            _ => {
+                return Err(bad(
+                    "a presentation is an ldp_vp object or a jwt_vp_json string",
+                ));
+            }
+        };
+        envelopes.push(envelope);
+        parts.push(vp);
     }
     let candidates: Vec<Vec<CandidateCredential>> =
         parts.iter().map(VerifiedPresentation::candidates).collect();
     pex::verify_submission(definition, &submission, |entry| {
-        resolve(entry, single, &candidates)
+        resolve(entry, single, &envelopes, &candidates)
     })
     .map_err(PresentationError::Pex)?;
     merge(parts, Some(submission))
@@ -436,11 +545,12 @@ fn verify_pex(
 fn resolve<'c>(
     entry: &pex::DescriptorMapEntry,
     single: bool,
+    envelopes: &[Envelope],
     candidates: &'c [Vec<CandidateCredential>],
 ) -> Option<&'c CandidateCredential> {
     let (vp, inner) = match &entry.path_nested {
         Some(nested) => {
-            if entry.format != "ldp_vp" || nested.path_nested.is_some() {
+            if nested.path_nested.is_some() {
                 return None;
             }
             let vp = if single {
@@ -453,7 +563,16 @@ fn resolve<'c>(
         None if single => (0, entry),
         None => return None,
     };
-    let credential = index_in(&inner.path, "$.verifiableCredential[")?;
+    let envelope = *envelopes.get(vp)?;
+    let outer_named = match &entry.path_nested {
+        Some(_) => envelope.is_named(&entry.format),
+        // A flat path points into the one ldp_vp itself.
+        None => envelope == Envelope::Ldp,
+    };
+    if !outer_named {
+        return None;
+    }
+    let credential = index_in(&inner.path, envelope.credentials_path())?;
     candidates.get(vp)?.get(credential)
 }
 
