@@ -860,3 +860,174 @@ async fn login_page_offers_the_wallet_link() {
     let (st, body) = status(&s.p, &b.lc).await;
     refused(st, &body, "no wallet request");
 }
+
+const VCT: &str = "https://credentials.example/email";
+
+/// An SD-JWT VC about `holder`'s email from `issuer`, bound to the holder's key.
+fn sd_jwt_email(issuer: &Party, holder: &AppWallet, email: &str) -> String {
+    use wallet_core::sd_jwt::{self, ClaimPathElement, IssueOptions};
+    let claims = sd_jwt::sd_jwt_vc_claims(
+        issuer.did.as_str(),
+        VCT,
+        now() - 60,
+        Some(now() + 86_400),
+        None,
+        None,
+        json!({"email": email, "given_name": "Holder"})
+            .as_object()
+            .unwrap()
+            .clone(),
+    )
+    .unwrap();
+    let holder_key = holder.holder.key.public_key();
+    let options = IssueOptions::sd_jwt_vc(
+        wallet_core::jws::Algorithm::EdDSA,
+        issuer.vm.as_str(),
+        Some(&holder_key),
+    );
+    sd_jwt::issue(
+        &claims,
+        &[
+            vec![ClaimPathElement::from("email")],
+            vec![ClaimPathElement::from("given_name")],
+        ],
+        &options,
+        &issuer.key,
+        &mut wallet_core::random::OsRandom,
+    )
+    .unwrap()
+}
+
+fn sd_jwt_query() -> Value {
+    json!({"credentials": [{
+        "id": "pid",
+        "format": "dc+sd-jwt",
+        "meta": {"vct_values": [VCT]},
+        "claims": [{"path": ["email"]}]
+    }]})
+}
+
+#[tokio::test]
+async fn dcql_sd_jwt_vc_login() {
+    let (mut s, rp, b, _link, ro) = started(|c| {
+        c.dcql_query = Some(sd_jwt_query());
+        c.id_token_mapping =
+            Some(json!([{"source": "$.verifiableCredential[0].email", "claim": "email"}]));
+    })
+    .await;
+    let formats = &ro.claims["client_metadata"]["vp_formats_supported"];
+    assert_eq!(
+        formats["dc+sd-jwt"]["kb-jwt_alg_values"],
+        json!(["EdDSA", "ES256"])
+    );
+    let issued = sd_jwt_email(&s.issuer, &s.wallet, "sd@example.com");
+    s.wallet.credentials = vec![Held::SdJwt(issued)];
+    let answer = s.wallet.answer(&ro, |_| {});
+    // The SD-JWT+KB itself, disclosing only what the query asks for.
+    let token: Value = serde_json::from_str(&answer.vp_token).unwrap();
+    let presented = token["pid"][0].as_str().unwrap();
+    let sd = wallet_core::sd_jwt::SdJwt::parse(presented).unwrap();
+    assert!(sd.kb_jwt().is_some());
+    assert_eq!(sd.disclosures().len(), 1);
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    assert_eq!(st, 200, "{body}");
+    let (_, body) = status(&s.p, &b.lc).await;
+    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rp_finishes(&rp, b, &s, &redirect_to).await,
+        "sd@example.com"
+    );
+}
+
+#[tokio::test]
+async fn sd_jwt_key_binding_for_another_audience_is_refused() {
+    let (mut s, _rp, _b, _link, ro) = started(|c| c.dcql_query = Some(sd_jwt_query())).await;
+    let issued = sd_jwt_email(&s.issuer, &s.wallet, "sd@example.com");
+    s.wallet.credentials = vec![Held::SdJwt(issued)];
+    let origin = s.p.issuer.clone();
+    let answer = s.wallet.answer(&ro, move |o| o.domain = origin.clone());
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    refused(st, &body, "KB-JWT audience mismatch");
+}
+
+fn vc_jwt_query() -> Value {
+    json!({"credentials": [{
+        "id": "email",
+        "format": "jwt_vc_json",
+        "meta": {"type_values": [["EmailCredential"]]},
+        "claims": [{"path": ["credentialSubject", "email"]}]
+    }]})
+}
+
+fn vc_jwt_email(s: &Setup, email: &str) -> Held {
+    let credential = email_credential(&s.issuer, &s.wallet.holder.did, email, now() + 86_400);
+    Held::VcJwt(wallet_core::vc_jwt::sign_vc_jwt(&credential, &s.issuer.vm, &s.issuer.key).unwrap())
+}
+
+#[tokio::test]
+async fn dcql_vp_jwt_login() {
+    let (mut s, rp, b, link, ro) = started(|c| c.dcql_query = Some(vc_jwt_query())).await;
+    s.wallet.credentials = vec![vc_jwt_email(&s, "jwt@example.com")];
+    let answer = s.wallet.answer(&ro, |_| {});
+    let token: Value = serde_json::from_str(&answer.vp_token).unwrap();
+    let vp_jwt = token["email"][0].as_str().unwrap();
+    let payload: Value =
+        serde_json::from_slice(&b64u_decode(vp_jwt.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    assert_eq!(payload["aud"], link.client_id);
+    assert_eq!(payload["nonce"], ro.str("nonce"));
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    assert_eq!(st, 200, "{body}");
+    let code = response_code_of(body["redirect_uri"].as_str().unwrap());
+    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
+    assert_eq!(st, 200, "{body}");
+    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rp_finishes(&rp, b, &s, &redirect_to).await,
+        "jwt@example.com"
+    );
+}
+
+#[tokio::test]
+async fn vp_jwt_for_another_nonce_is_refused() {
+    let (mut s, _rp, _b, _link, ro) = started(|c| c.dcql_query = Some(vc_jwt_query())).await;
+    s.wallet.credentials = vec![vc_jwt_email(&s, "jwt@example.com")];
+    let answer = s
+        .wallet
+        .answer(&ro, |o| o.challenge = "another-nonce".into());
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    refused(st, &body, "presentation challenge mismatch");
+}
+
+#[tokio::test]
+async fn pex_with_a_vp_jwt() {
+    let definition = email_definition(
+        json!({"jwt_vc_json": {"alg": ["EdDSA"]}}),
+        "$.vc.credentialSubject.email",
+    );
+    let (mut s, rp, b, _link, ro) = started(|c| {
+        c.dcql_query = None;
+        c.presentation_definition = Some(definition);
+    })
+    .await;
+    assert!(ro.claims["client_metadata"]["vp_formats"]["jwt_vp_json"].is_object());
+    s.wallet.credentials = vec![vc_jwt_email(&s, "jwt@example.com")];
+    s.wallet.jwt_vp = true;
+    let answer = s.wallet.answer(&ro, |_| {});
+    // The VP-JWT as sent, not JSON.
+    assert!(!answer.vp_token.starts_with(['{', '[', '"']));
+    let submission: Value =
+        serde_json::from_str(answer.presentation_submission.as_deref().unwrap()).unwrap();
+    assert_eq!(submission["descriptor_map"][0]["format"], "jwt_vp_json");
+    assert_eq!(
+        submission["descriptor_map"][0]["path_nested"]["path"],
+        "$.vp.verifiableCredential[0]"
+    );
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    assert_eq!(st, 200, "{body}");
+    let (_, body) = status(&s.p, &b.lc).await;
+    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rp_finishes(&rp, b, &s, &redirect_to).await,
+        "jwt@example.com"
+    );
+}

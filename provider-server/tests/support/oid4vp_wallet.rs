@@ -2,22 +2,30 @@
 //! Presentations 1.0 over real HTTP: it reads the `openid4vp://` Authorization
 //! Request, fetches the Request Object at `request_uri` and verifies its signature
 //! by resolving the verifier's DID, answers the DCQL query (or a PEX definition)
-//! with presentations bound to `nonce` and `client_id`, and `direct_post`s them.
+//! with presentations bound to `nonce` and `client_id` — an `ldp_vp`, a VP-JWT or
+//! an SD-JWT VC with a Key Binding JWT, as the format asks — and `direct_post`s
+//! them.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};
 use wallet_core::dcql::{self, DcqlQuery};
 use wallet_core::did::{self, DidUrl};
+use wallet_core::encoding::b64u_decode;
 use wallet_core::jws::{self, Algorithm, Header};
 use wallet_core::pex::{
     self, DescriptorMapEntry, Envelope, PresentationDefinition, SubmissionChoice,
 };
 use wallet_core::presentation::{
     HolderKey, PresentationOptions, StoredCredential, build_presentation, candidate_from_stored,
+    sd_jwt_reveal_paths,
 };
-use wallet_core::vc::{Credential, EmbeddedCredential, format_datetime};
+use wallet_core::sd_jwt::{KeyBindingParams, SdJwt};
+use wallet_core::vc::{
+    CREDENTIALS_V2_CONTEXT, Credential, EmbeddedCredential, Presentation, format_datetime,
+};
+use wallet_core::vc_jwt::{self, VpJwtClaims};
 
 use super::Provider;
 use super::wallet::{Party, now, party};
@@ -32,8 +40,10 @@ pub const REQUEST_OBJECT_TYPE: &str = "application/oauth-authz-req+jwt";
 pub enum Held {
     /// A JSON credential with a Data Integrity proof (`ldp_vc`).
     Json(Credential),
-    /// A VC-JWT (`jwt_vc_json`), presented inside an `ldp_vp`.
+    /// A VC-JWT (`jwt_vc_json`).
     VcJwt(String),
+    /// An SD-JWT VC as issued, with all its disclosures (`dc+sd-jwt`).
+    SdJwt(String),
 }
 
 impl Held {
@@ -41,6 +51,7 @@ impl Held {
         match self {
             Self::Json(c) => StoredCredential::Json(c),
             Self::VcJwt(t) => StoredCredential::VcJwt(t),
+            Self::SdJwt(t) => StoredCredential::SdJwt(t),
         }
     }
 
@@ -48,6 +59,7 @@ impl Held {
         match self {
             Self::Json(c) => EmbeddedCredential::Json(c.clone()),
             Self::VcJwt(t) => EmbeddedCredential::Jwt(t.clone()),
+            Self::SdJwt(_) => panic!("an SD-JWT VC is presented on its own"),
         }
     }
 }
@@ -56,6 +68,8 @@ impl Held {
 pub struct AppWallet {
     pub holder: Party,
     pub credentials: Vec<Held>,
+    /// With PEX, answer in a VP-JWT (`jwt_vp_json`) instead of an `ldp_vp`.
+    pub jwt_vp: bool,
 }
 
 /// What the `/login` page shows for wallet apps.
@@ -190,7 +204,78 @@ impl AppWallet {
         Self {
             holder: party(),
             credentials: Vec::new(),
+            jwt_vp: false,
         }
+    }
+
+    /// The nonce/challenge and client_id/domain the wallet binds to: the request's,
+    /// unless `edit` changes them.
+    fn options(
+        &self,
+        ro: &RequestObject,
+        edit: &dyn Fn(&mut PresentationOptions),
+    ) -> PresentationOptions {
+        let mut options = PresentationOptions::new(
+            ro.str("nonce"),
+            ro.str("client_id"),
+            format_datetime(now() - 1).unwrap(),
+        );
+        edit(&mut options);
+        options
+    }
+
+    /// A VP-JWT (`aud` = client_id, `nonce`) of `held` (VC-JWTs).
+    pub fn vp_jwt(
+        &self,
+        held: &[&Held],
+        ro: &RequestObject,
+        edit: &dyn Fn(&mut PresentationOptions),
+    ) -> String {
+        let options = self.options(ro, edit);
+        let credentials: Vec<Value> = held
+            .iter()
+            .map(|h| match h {
+                Held::VcJwt(t) => Value::String(t.clone()),
+                _ => panic!("a VP-JWT here carries VC-JWTs"),
+            })
+            .collect();
+        let vp = Presentation::from_value(json!({
+            "@context": [CREDENTIALS_V2_CONTEXT],
+            "type": ["VerifiablePresentation"],
+            "holder": self.holder.did.as_str(),
+            "verifiableCredential": credentials,
+        }))
+        .unwrap();
+        let claims = VpJwtClaims {
+            audience: options.domain,
+            nonce: options.challenge,
+            issued_at: now() - 1,
+            expires_at: Some(now() + 300),
+        };
+        vc_jwt::sign_vp_jwt(&vp, &claims, &self.holder.vm, &self.holder.key).unwrap()
+    }
+
+    /// The SD-JWT VC with the claims at `disclose` (JSON Pointers) and a KB-JWT
+    /// (`aud` = client_id, `nonce`).
+    pub fn sd_jwt(
+        &self,
+        issued: &str,
+        disclose: &BTreeSet<String>,
+        ro: &RequestObject,
+        edit: &dyn Fn(&mut PresentationOptions),
+    ) -> String {
+        let options = self.options(ro, edit);
+        let sd = SdJwt::parse(issued).unwrap();
+        let claims = Value::Object(sd.decode_unverified().unwrap().claims);
+        let reveal = sd_jwt_reveal_paths(&claims, disclose).unwrap();
+        let kb = KeyBindingParams {
+            key: &self.holder.key,
+            alg: Algorithm::EdDSA,
+            nonce: &options.challenge,
+            aud: &options.domain,
+            iat: now() - 1,
+        };
+        sd.present(&reveal, Some(&kb)).unwrap()
     }
 
     /// One `ldp_vp` of `held`, bound to the request's `nonce` (challenge) and
@@ -201,12 +286,7 @@ impl AppWallet {
         ro: &RequestObject,
         edit: &dyn Fn(&mut PresentationOptions),
     ) -> Value {
-        let mut options = PresentationOptions::new(
-            ro.str("nonce"),
-            ro.str("client_id"),
-            format_datetime(now() - 1).unwrap(),
-        );
-        edit(&mut options);
+        let options = self.options(ro, edit);
         let key = HolderKey {
             verification_method: &self.holder.vm,
             key: &self.holder.key,
@@ -229,6 +309,22 @@ impl AppWallet {
             .collect();
         if let Some(q) = ro.claims.get("dcql_query") {
             let query = DcqlQuery::parse(&q.to_string()).unwrap();
+            // Appendix B.1.3: DCQL claims paths start at the credential, for a
+            // VC-JWT the one in its `vc` claim (PEX paths start at the payload).
+            let candidates: Vec<_> = candidates
+                .into_iter()
+                .zip(&self.credentials)
+                .map(|(mut c, held)| {
+                    if let Held::VcJwt(token) = held {
+                        let payload = b64u_decode(token.split('.').nth(1).unwrap()).unwrap();
+                        let claims: Map<String, Value> = serde_json::from_slice(&payload).unwrap();
+                        c.claims = Value::Object(
+                            vc_jwt::decode_vc_claims(&claims).unwrap().as_map().clone(),
+                        );
+                    }
+                    c
+                })
+                .collect();
             let selection = dcql::select(&query, &candidates).unwrap();
             assert!(selection.satisfiable, "wallet cannot satisfy the query");
             let mut token = Map::new();
@@ -241,10 +337,18 @@ impl AppWallet {
                     .iter()
                     .any(|c| c.id == q.query_id && c.multiple);
                 let take = if multiple { q.candidates.len() } else { 1 };
-                // §8.1: an array of presentations, one credential each.
+                // §8.1: an array of presentations, one credential each, in the form
+                // of the query's format (Appendix B).
                 let vps: Vec<Value> = q.candidates[..take]
                     .iter()
-                    .map(|m| self.ldp_vp(&[&self.credentials[m.index]], ro, &edit))
+                    .map(|m| {
+                        let held = &self.credentials[m.index];
+                        match held {
+                            Held::Json(_) => self.ldp_vp(&[held], ro, &edit),
+                            Held::VcJwt(_) => Value::String(self.vp_jwt(&[held], ro, &edit)),
+                            Held::SdJwt(t) => Value::String(self.sd_jwt(t, &m.disclose, ro, &edit)),
+                        }
+                    })
                     .collect();
                 token.insert(q.query_id.clone(), Value::Array(vps));
             }
@@ -273,6 +377,16 @@ impl AppWallet {
                 format: candidates[m.index].format.clone(),
             });
             chosen.push(&self.credentials[m.index]);
+        }
+        if self.jwt_vp {
+            // A VP-JWT: `$` with path_nested `$.vp.verifiableCredential[i]`.
+            let submission =
+                pex::build_submission(&definition, "submission-1", &Envelope::JwtVp, &choices)
+                    .unwrap();
+            return Answer {
+                vp_token: self.vp_jwt(&chosen, ro, &edit),
+                presentation_submission: Some(serde_json::to_string(&submission).unwrap()),
+            };
         }
         let mut submission =
             pex::build_submission(&definition, "submission-1", &Envelope::JsonVp, &choices)
