@@ -15,11 +15,12 @@
 //! 3. The wallet posts `vp_token` and `state` (and `presentation_submission` for
 //!    PEX), or `error`, to `response_uri` ([`direct_post`]). Only a live, unanswered
 //!    `state` is accepted, and one `UPDATE` consumes it: whatever the outcome, a
-//!    transaction verifies at most one response. The presentations are verified with
-//!    wallet-core exactly as `/api/v1/credentials` does
-//!    ([`crate::credentials::Verification`]) but bound to the OID4VP values: proof
-//!    `challenge` (KB-JWT `nonce`) = `nonce`, proof `domain` (KB-JWT `aud`) =
-//!    `client_id` (§14.1.2, Appendix B). The answer is
+//!    transaction verifies at most one response. The presentations (an `ldp_vp`, a
+//!    VP-JWT or an SD-JWT VC with a Key Binding JWT, as the format asks; see
+//!    [`Requested`]) are verified with wallet-core under the same policy as
+//!    `/api/v1/credentials` (trusted issuers, holder binding, validity, status) but
+//!    bound to the OID4VP values: proof `challenge` / JWT `nonce` = `nonce`, proof
+//!    `domain` / JWT `aud` = `client_id` (§14.1.2, Appendix B). The answer is
 //!    `{"redirect_uri": "<issuer>/login/oid4vp/callback#response_code=…"}` with a
 //!    fresh single-use `response_code` (§8.2, §13.3).
 //! 4. The verified holder waits in the transaction until a browser of the login
