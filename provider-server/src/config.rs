@@ -225,6 +225,15 @@ pub struct Config {
         global = true
     )]
     pub login_session_lifetime_secs: u32,
+    /// Lifetime of an OID4VP authorization request (its `request_uri`, `state` and
+    /// `nonce`), in seconds; never longer than the login session it belongs to.
+    #[arg(
+        long,
+        env = "PROVIDER_OID4VP_REQUEST_LIFETIME_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub oid4vp_request_lifetime_secs: u32,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PROVIDER_BODY_LIMIT", default_value_t = 1 << 20, global = true)]
     pub body_limit: usize,

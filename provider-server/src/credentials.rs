@@ -31,6 +31,7 @@ use wallet_core::presentation::{
     self, TrustList, VerificationPolicy, VerifiedPresentation, verify_dcql_response,
 };
 use wallet_core::random::{OsRandom, SecureRandom as _};
+use wallet_core::status_list::StatusListSource;
 
 use crate::AppState;
 use crate::clients::{self, LoginConfiguration};
@@ -43,7 +44,7 @@ use crate::web::{self, handle_hash};
 pub const VP_CHALLENGE_LEN: usize = 32;
 
 /// The provider origin: the proof's `domain` (DESIGN §4: "domain": provider origin).
-fn provider_origin(state: &AppState) -> Result<String, AppError> {
+pub(crate) fn provider_origin(state: &AppState) -> Result<String, AppError> {
     let url = url::Url::parse(&state.config.issuer)
         .map_err(|_| AppError::internal("issuer is not a URL"))?;
     Ok(url.origin().ascii_serialization())
@@ -90,7 +91,10 @@ fn wallet_key(session: &Session) -> Result<(String, wallet_core::keys::X25519Pub
     Ok((uri, key))
 }
 
-async fn client_of(state: &AppState, session: &Session) -> Result<LoginConfiguration, AppError> {
+pub(crate) async fn client_of(
+    state: &AppState,
+    session: &Session,
+) -> Result<LoginConfiguration, AppError> {
     Ok(clients::get(&state.db, &session.request.client_id)
         .await
         .map_err(AppError::internal)?
@@ -243,12 +247,14 @@ pub async fn post_credentials(
 }
 
 /// What the client requires, parsed from its Login Configuration.
-struct Requirements {
-    definition: Option<PresentationDefinition>,
-    dcql: Option<DcqlQuery>,
+pub(crate) struct Requirements {
+    /// The DIF Presentation Exchange definition, if the client uses PEX.
+    pub(crate) definition: Option<PresentationDefinition>,
+    /// The DCQL query, if the client uses DCQL.
+    pub(crate) dcql: Option<DcqlQuery>,
 }
 
-fn requirements(client: &LoginConfiguration) -> Result<Requirements, AppError> {
+pub(crate) fn requirements(client: &LoginConfiguration) -> Result<Requirements, AppError> {
     let definition = client
         .presentation_definition
         .as_ref()
@@ -289,6 +295,70 @@ fn trust_list(state: &AppState, client: &LoginConfiguration) -> Result<TrustList
     Ok(TrustList::Issuers(issuers))
 }
 
+/// How every presentation for a client is verified, whichever way it arrives
+/// (`/api/v1/credentials` or OID4VP): the client's trust list, the injected clock,
+/// the status list source, and the `challenge` and `domain` it must be bound to.
+pub(crate) struct Verification {
+    policy: VerificationPolicy,
+    status: status::StatusLists,
+}
+
+impl Verification {
+    /// The verification of a presentation for `client` bound to `challenge` and
+    /// `domain`.
+    ///
+    /// # Errors
+    /// `invalid_request` when the client trusts no issuer.
+    pub(crate) fn new(
+        state: &AppState,
+        client: &LoginConfiguration,
+        challenge: String,
+        domain: String,
+    ) -> Result<Self, AppError> {
+        let trust = trust_list(state, client)?;
+        Ok(Self {
+            policy: VerificationPolicy::new(challenge, domain, state.clock.now(), trust),
+            status: state.status_lists.clone(),
+        })
+    }
+
+    /// Runs `check` with the policy and the status list source on the blocking
+    /// pool: signatures are CPU-bound and status list fetches block.
+    ///
+    /// # Errors
+    /// What `check` returns; 500 when the task fails.
+    pub(crate) async fn run<T, F>(self, check: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&VerificationPolicy, &dyn StatusListSource) -> Result<T, AppError>
+            + Send
+            + 'static,
+    {
+        tokio::task::spawn_blocking(move || check(&self.policy, self.status.0.as_ref()))
+            .await
+            .map_err(AppError::internal)?
+    }
+}
+
+/// The holder of a verified presentation and the claims the client's
+/// `id_token_mapping` takes from it.
+///
+/// # Errors
+/// `invalid_request` when the mapping cannot be applied (conflicting values).
+pub(crate) fn verified_holder(
+    client: &LoginConfiguration,
+    verified: &VerifiedPresentation,
+) -> Result<VerifiedHolder, AppError> {
+    let claims = match &client.id_token_mapping {
+        Some(m) => mapping::apply(m, &mapping::presentation_view(verified))?,
+        None => Map::new(),
+    };
+    Ok(VerifiedHolder {
+        did: verified.holder.as_str().to_owned(),
+        claims,
+    })
+}
+
 /// Consumes the session's presentation challenge, verifies `vp` against it and
 /// the client's requirements, and maps the claims.
 async fn verify_submission(
@@ -319,34 +389,21 @@ async fn verify_submission(
         ));
     }
     let client = client_of(state, session).await?;
-    let trust = trust_list(state, &client)?;
     let required = requirements(&client)?;
-    let policy =
-        VerificationPolicy::new(challenge, provider_origin(state)?, state.clock.now(), trust);
-    let status = state.status_lists.clone();
+    let verification = Verification::new(state, &client, challenge, provider_origin(state)?)?;
     let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
-    // CPU-bound (signatures) and possibly blocking (status list fetches).
-    let verified =
-        tokio::task::spawn_blocking(move || verify_blocking(&json, &policy, &required, &status))
-            .await
-            .map_err(AppError::internal)??;
-    let claims = match &client.id_token_mapping {
-        Some(m) => mapping::apply(m, &mapping::presentation_view(&verified))?,
-        None => Map::new(),
-    };
-    Ok(VerifiedHolder {
-        did: verified.holder.as_str().to_owned(),
-        claims,
-    })
+    let verified = verification
+        .run(move |policy, status| verify_blocking(&json, policy, &required, status))
+        .await?;
+    verified_holder(&client, &verified)
 }
 
 fn verify_blocking(
     json: &str,
     policy: &VerificationPolicy,
     required: &Requirements,
-    status: &status::StatusLists,
+    source: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
-    let source = status.0.as_ref();
     let verified = match &required.definition {
         Some(definition) => {
             presentation::verify_presentation_against_definition(

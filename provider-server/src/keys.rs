@@ -435,9 +435,29 @@ impl ProviderIdentity {
         claims.insert("nbf".into(), now.into());
         claims.insert("exp".into(), exp.into());
         claims.insert("vc".into(), vc);
-        let kid = format!("{did}#{}", self.did.method_specific_id());
-        let header = Header::new(Algorithm::EdDSA).with_kid(kid);
+        let header = Header::new(Algorithm::EdDSA).with_kid(self.verification_method());
         Ok(jws::sign_jwt(&header, &claims, &self.signing)?)
+    }
+
+    /// The DID URL of the provider DID's Ed25519 verification method (the `kid` of
+    /// what the DID signs).
+    #[must_use]
+    pub fn verification_method(&self) -> String {
+        format!("{}#{}", self.did.as_str(), self.did.method_specific_id())
+    }
+
+    /// Signs an OID4VP Request Object (RFC 9101) with the DID's key: `EdDSA`, `kid`
+    /// the verification method, and `typ` `oauth-authz-req+jwt` (OID4VP 1.0 §5:
+    /// "Verifiers MUST include the `typ` Header Parameter in Request Objects with the
+    /// value `oauth-authz-req+jwt`").
+    ///
+    /// # Errors
+    /// [`KeysError::Sign`].
+    pub fn sign_request_object(&self, claims: &Map<String, Value>) -> Result<String, KeysError> {
+        let header = Header::new(Algorithm::EdDSA)
+            .with_kid(self.verification_method())
+            .with_typ("oauth-authz-req+jwt");
+        Ok(jws::sign_jwt(&header, claims, &self.signing)?)
     }
 
     /// The provider's DID.

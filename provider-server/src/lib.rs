@@ -12,6 +12,10 @@
 //!   [`login::complete_login`] / [`login::reject_login`].
 //! - [`credentials`]: `/api/v1/credentials` — the encrypted `request-credential`,
 //!   presentation verification with wallet-core, status lists over HTTP(S).
+//! - [`oid4vp`]: OpenID for Verifiable Presentations 1.0 for cross-device and
+//!   headless wallets: the signed Request Object at `request_uri`, the
+//!   `direct_post` response endpoint, `response_code`, and the `/login` page's
+//!   status poll.
 //! - [`mapping`]: the client's `id_token_mapping` over a JSON view of the
 //!   verified presentation.
 //! - [`clock`]: the injected clock of presentation verification.
@@ -30,6 +34,7 @@ pub mod error;
 pub mod keys;
 pub mod login;
 pub mod mapping;
+pub mod oid4vp;
 pub mod oidc;
 pub mod web;
 
@@ -120,6 +125,19 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/credentials",
             get(credentials::get_credentials).post(credentials::post_credentials),
         )
+        .route("/api/v1/oid4vp/request", get(oid4vp::create_request))
+        .route("/api/v1/oid4vp/status", get(oid4vp::status))
+        .route(
+            "/api/v1/oid4vp/response_code",
+            post(oid4vp::redeem_response_code),
+        )
+        .route(
+            "/oid4vp/request/{handle}",
+            get(oid4vp::request_object).post(oid4vp::request_object),
+        )
+        .route(oid4vp::RESPONSE_PATH, post(oid4vp::direct_post))
+        .route(oid4vp::CALLBACK_PATH, get(oid4vp::callback_page))
+        .route("/login/oid4vp/callback.js", get(oid4vp::callback_js))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))

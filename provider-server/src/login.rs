@@ -90,6 +90,8 @@ pub(crate) struct Session {
     pub(crate) wallet_key_uri: Option<String>,
     /// The outstanding `request-credential` challenge, if any.
     pub(crate) vp_challenge: Option<String>,
+    /// When the session ends, unix seconds.
+    pub(crate) expires_at: i64,
 }
 
 type SessionRow = (
@@ -103,11 +105,19 @@ type SessionRow = (
 );
 
 pub(crate) async fn live_session(state: &AppState, handle: &str) -> Result<Session, AppError> {
+    live_session_by_hash(state, &handle_hash(handle)).await
+}
+
+/// [`live_session`] by the stored hash of the handle.
+pub(crate) async fn live_session_by_hash(
+    state: &AppState,
+    id_hash: &str,
+) -> Result<Session, AppError> {
     let row: Option<SessionRow> = sqlx::query_as(
         "SELECT request, challenge, expires_at, completed_at, challenge_state, wallet_key_uri, \
          vp_challenge FROM login_sessions WHERE id_hash = $1",
     )
-    .bind(handle_hash(handle))
+    .bind(id_hash)
     .fetch_optional(&state.db.pool)
     .await?;
     match row {
@@ -120,6 +130,7 @@ pub(crate) async fn live_session(state: &AppState, handle: &str) -> Result<Sessi
                 // Only an answered key exchange names the wallet's key.
                 wallet_key_uri: wallet_key_uri.filter(|_| challenge_state == "answered"),
                 vp_challenge: vp,
+                expires_at,
             })
         }
         _ => Err(AppError::invalid_request(
@@ -150,15 +161,23 @@ pub async fn login_page(
         "<main><h1>Log in to {}</h1>\
          <p>Choose the wallet to log in with. {} will receive only what you approve.</p>\
          <ul id=\"wallets\"><li>Looking for wallets…</li></ul>\
+         <section id=\"oid4vp\"><h2>Wallet app on this or another device</h2>\
+         <p><button type=\"button\" id=\"oid4vp-start\">Show a wallet link</button></p>\
+         <p id=\"oid4vp-link\"></p></section>\
          <p id=\"status\" role=\"status\"></p></main>\
          <script src=\"/login.js\" data-login-challenge=\"{}\"></script>",
         web::escape(&client.config.name),
         web::escape(&client.config.name),
         web::escape(handle),
     );
-    let mut response = Html(web::page("Log in with your wallet", &body)).into_response();
+    Ok(script_page("Log in with your wallet", &body))
+}
+
+/// An HTML page whose only scripts are same-origin files (`script-src 'self'`):
+/// no framing, no referrer, nothing from anywhere else.
+pub(crate) fn script_page(title: &str, body: &str) -> Response {
+    let mut response = Html(web::page(title, body)).into_response();
     web::html_security_headers(response.headers_mut(), None);
-    // The page's only script is same-origin.
     if let Ok(v) = HeaderValue::from_str(
         "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; \
          img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
@@ -167,7 +186,7 @@ pub async fn login_page(
             .headers_mut()
             .insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    Ok(response)
+    response
 }
 
 /// `GET /login.js`.

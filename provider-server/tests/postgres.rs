@@ -1,14 +1,18 @@
 //! The provider on PostgreSQL with two instances sharing one database: a login begun
-//! on one finishes on the other, and a code redeemed concurrently on both succeeds
-//! exactly once. Needs a server, so it is compiled only with the `postgres-tests`
+//! on one finishes on the other (Credential API and OID4VP), and a code redeemed
+//! concurrently on both succeeds exactly once. Needs a server, so it is compiled only with the `postgres-tests`
 //! feature; `scripts/test` runs the whole native suite through `scripts/with-postgres`
 //! (which starts a throw-away cluster and sets `PROVIDER_TEST_POSTGRES_URL`) with that
 //! feature on.
 #![cfg(feature = "postgres-tests")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/oid4vp_wallet.rs"]
+mod oid4vp_wallet;
 #[path = "support/mod_provider.rs"]
 mod support;
+#[path = "support/wallet.rs"]
+mod wallet;
 
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
@@ -191,4 +195,73 @@ async fn two_instances_share_one_postgres() {
             .unwrap();
         assert_eq!(r.status(), 200);
     }
+}
+
+#[tokio::test]
+async fn oid4vp_login_across_two_instances() {
+    use oid4vp_wallet::{AppWallet, Held, WalletLink, direct_post, fetch_request_object, status};
+    use provider_server::clients::{self, NewClient};
+
+    let url = postgres_url();
+    let a = Provider::start_on(Some(&url), None, |_| {}).await;
+    let b = Provider::start_on(Some(&url), Some(&a.issuer), |_| {}).await;
+    let issuer = wallet::party();
+    let client = clients::create(
+        &a.state.db,
+        NewClient {
+            name: Some("OID4VP on two instances".into()),
+            redirect_uris: vec![REDIRECT.into()],
+            dcql_query: Some(json!({"credentials": [{
+                "id": "email", "format": "ldp_vc",
+                "meta": {"type_values": [["EmailCredential"]]},
+                "claims": [{"path": ["credentialSubject", "email"]}]
+            }]})),
+            trusted_issuers: vec![issuer.did.as_str().to_owned()],
+            ..NewClient::default()
+        },
+    )
+    .await
+    .unwrap();
+    // The login and its wallet link on A …
+    let login = a
+        .begin(&format!(
+            "{}/authorize?client_id={}&redirect_uri=http%3A%2F%2Frp.example%2Fcb&response_type=code&scope=openid&nonce=n1&state=s2",
+            a.base, client.config.client_id
+        ))
+        .await;
+    let link = oid4vp_wallet::wallet_link(&a, &login).await;
+    // … the wallet's requests reach B (same issuer, another instance).
+    let on_b = |u: &str| u.replacen(&a.base, &b.base, 1);
+    let link = WalletLink {
+        request_uri: on_b(&link.request_uri),
+        ..link
+    };
+    let ro = fetch_request_object(&b, &link, None).await;
+    let mut w = AppWallet::new();
+    let credential = wallet::email_credential(
+        &issuer,
+        &w.holder.did,
+        "pg@example.com",
+        wallet::now() + 3600,
+    );
+    w.credentials.push(Held::Json(credential));
+    let answer = w.answer(&ro, |_| {});
+    let form = [
+        ("vp_token", answer.vp_token.as_str()),
+        ("state", ro.str("state")),
+    ];
+    let (st, body) = direct_post(&b, &on_b(ro.str("response_uri")), &form).await;
+    assert_eq!(st, 200, "{body}");
+    // The state is spent on both instances.
+    let (st, _) = direct_post(&a, ro.str("response_uri"), &form).await;
+    assert_eq!(st, 400, "replay on the other instance");
+    // A's page collects the result.
+    let (st, body) = status(&a, &login).await;
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(body["status"], "complete");
+    let params = params_of(body["redirect_to"].as_str().unwrap(), false);
+    assert_eq!(params["state"], "s2");
+    assert!(params.contains_key("code"));
+    let (_, body) = status(&b, &login).await;
+    assert_eq!(body["status"], "delivered");
 }

@@ -15,7 +15,10 @@
 //!   paths [`crate::sd_jwt::SdJwt::present`] reveals.
 //! - Verifier: [`verify_presentation`] checks every signature, the holder binding,
 //!   challenge and domain, validity periods, the issuer trust list and credential
-//!   status, and returns a [`VerifiedPresentation`];
+//!   status, and returns a [`VerifiedPresentation`]; [`verify_vp_jwt_presentation`]
+//!   does the same for a VP-JWT, and [`verify_sd_jwt_presentation`] for an SD-JWT VC
+//!   presented on its own with a Key Binding JWT (the OID4VP forms of `jwt_vc_json`
+//!   and `dc+sd-jwt`);
 //!   [`verify_presentation_against_definition`] also checks the embedded
 //!   `presentation_submission` against a definition with [`pex::verify_submission`],
 //!   and [`verify_dcql_response`] checks credentials against a DCQL query.
@@ -34,7 +37,10 @@ pub use self::query::{
     StoredCredential, candidate_from_stored, sd_jwt_reveal_paths, to_candidates,
     verify_dcql_response, verify_presentation_against_definition,
 };
-pub use self::verify::{verify_presentation, verify_presentation_value};
+pub use self::verify::{
+    verify_presentation, verify_presentation_value, verify_sd_jwt_presentation,
+    verify_vp_jwt_presentation,
+};
 
 use std::collections::BTreeSet;
 
@@ -110,6 +116,10 @@ pub enum PresentationError {
     /// verification method).
     #[error("presentation proof: {0}")]
     PresentationProof(DiError),
+    /// A VP-JWT fails a check other than its `nonce` and `aud` (signature, `kid`,
+    /// time claims, the `vp` claim).
+    #[error("presentation JWT: {0}")]
+    PresentationJwt(VcJwtError),
     /// The presentation is signed by a key of another DID than its `holder`.
     #[error("presentation signed by {signer}, holder is {holder}")]
     HolderKeyMismatch {

@@ -1,6 +1,7 @@
 //! Presentations: the wallet builds and signs a VP (Data Integrity, authentication,
 //! challenge, domain) over JSON, VC-JWT and SD-JWT VC credentials, and the verifier
-//! checks every signature, holder binding, validity, trust, status and PEX submission.
+//! checks every signature, holder binding, validity, trust, status and PEX submission;
+//! likewise for the OID4VP forms, a VP-JWT and an SD-JWT VC with key binding alone.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -28,7 +29,7 @@ use wallet_core::presentation::{
     CredentialFormat, HolderKey, PresentationError, PresentationOptions, StatusPolicy,
     StoredCredential, TrustList, VerificationPolicy, VerifiedPresentation, build_presentation,
     candidate_from_stored, sd_jwt_reveal_paths, verify_dcql_response, verify_presentation,
-    verify_presentation_against_definition,
+    verify_presentation_against_definition, verify_sd_jwt_presentation, verify_vp_jwt_presentation,
 };
 use wallet_core::sd_jwt::{
     self, ClaimPathElement as E, IssueOptions, KeyBindingParams, SdJwt, SdJwtError,
@@ -36,9 +37,9 @@ use wallet_core::sd_jwt::{
 use wallet_core::status_list::{MIN_ENTRIES, StaticStatusLists, StatusList};
 use wallet_core::vc::{
     CREDENTIALS_V2_CONTEXT, Credential, EmbeddedCredential, EnvelopedCredential,
-    EnvelopedMediaType, format_datetime,
+    EnvelopedMediaType, Presentation, format_datetime,
 };
-use wallet_core::vc_jwt;
+use wallet_core::vc_jwt::{self, VcJwtError, VpJwtClaims};
 
 /// The verifier's fixed clock: 2025-06-15T15:06:40Z.
 const NOW: i64 = 1_750_000_000;
@@ -272,9 +273,13 @@ fn issue_sd_jwt(bound_to: &Party, claims: &Map<String, Value>) -> String {
 }
 
 fn present_sd(issued: &str, signer: &Party, nonce: &str) -> String {
+    let alg = match signer.key.key_type() {
+        KeyType::P256 => Algorithm::ES256,
+        _ => Algorithm::EdDSA,
+    };
     let kb = KeyBindingParams {
         key: &signer.key,
-        alg: Algorithm::EdDSA,
+        alg,
         nonce,
         aud: DOMAIN,
         iat: NOW - 2,
@@ -1167,5 +1172,195 @@ fn err_sd_jwt_status_required() {
     assert!(
         matches!(err, PresentationError::StatusUnavailable { index: 0, .. }),
         "{err:?}"
+    );
+}
+
+// ------------------------------------- the OID4VP forms: VP-JWT, bare SD-JWT+KB
+
+/// A VP-JWT by `signer` for a presentation whose `holder` is `holder`.
+fn vp_jwt(signer: &Party, holder: &Did, credentials: Vec<Value>, nonce: &str) -> String {
+    let vp = Presentation::from_value(json!({
+        "@context": [CREDENTIALS_V2_CONTEXT],
+        "type": ["VerifiablePresentation"],
+        "holder": holder.as_str(),
+        "verifiableCredential": credentials,
+    }))
+    .unwrap();
+    let claims = VpJwtClaims {
+        audience: DOMAIN.into(),
+        nonce: nonce.into(),
+        issued_at: NOW - 5,
+        expires_at: Some(NOW + 300),
+    };
+    vc_jwt::sign_vp_jwt(&vp, &claims, &signer.vm, &signer.key).unwrap()
+}
+
+fn vc_jwt_of(subject: &Did) -> String {
+    let issuer = issuer();
+    let unsigned = Credential::from_map(unsigned_credential(&issuer.did, subject)).unwrap();
+    vc_jwt::sign_vc_jwt(&unsigned, &issuer.vm, &issuer.key).unwrap()
+}
+
+fn verify_vp_jwt(
+    token: &str,
+    policy: &VerificationPolicy,
+) -> Result<VerifiedPresentation, PresentationError> {
+    verify_vp_jwt_presentation(token, policy, &OfflineResolver, &no_lists())
+}
+
+#[test]
+fn vp_jwt_presentation_verifies_its_credentials() {
+    let h = holder();
+    let json = Value::Object(credential().as_map().clone());
+    let token = vp_jwt(&h, &h.did, vec![json!(vc_jwt_of(&h.did)), json], CHALLENGE);
+    let verified = verify_vp_jwt(&token, &policy()).unwrap();
+    assert_eq!(verified.holder, h.did);
+    assert_eq!(verified.challenge, CHALLENGE);
+    assert_eq!(verified.domain, DOMAIN);
+    let formats: Vec<_> = verified.credentials.iter().map(|c| c.format).collect();
+    assert_eq!(
+        formats,
+        [CredentialFormat::JwtVcJson, CredentialFormat::LdpVc]
+    );
+    assert_eq!(verified.credentials[0].issuer, issuer().did);
+    assert_eq!(
+        verified.credentials[0].claims["credentialSubject"]["name"],
+        "Alice Example"
+    );
+    assert_eq!(verified.credentials[1].index, 1);
+}
+
+#[test]
+fn err_vp_jwt_presentation_binding_and_credentials() {
+    let h = holder();
+    let good = |nonce: &str| vp_jwt(&h, &h.did, vec![json!(vc_jwt_of(&h.did))], nonce);
+    // nonce and aud stand for the challenge and the domain.
+    assert_eq!(
+        verify_vp_jwt(&good("another-nonce"), &policy()).unwrap_err(),
+        PresentationError::ChallengeMismatch
+    );
+    let mut p = policy();
+    p.domain = "decentralized_identifier:did:key:z6MkSomebodyElse".into();
+    assert_eq!(
+        verify_vp_jwt(&good(CHALLENGE), &p).unwrap_err(),
+        PresentationError::DomainMismatch
+    );
+    // Signed by a key of someone who is not the holder.
+    let mallory = party("mallory", KeyType::Ed25519);
+    let forged = vp_jwt(&mallory, &h.did, vec![json!(vc_jwt_of(&h.did))], CHALLENGE);
+    assert!(
+        matches!(
+            verify_vp_jwt(&forged, &policy()).unwrap_err(),
+            PresentationError::PresentationJwt(VcJwtError::KidNotOfIssuer { .. })
+        ),
+        "a VP-JWT signed by another DID's key"
+    );
+    // A broken signature.
+    let mut tampered = good(CHALLENGE);
+    tampered.pop();
+    tampered.push('A');
+    let err = verify_vp_jwt(&tampered, &policy()).unwrap_err();
+    assert!(
+        matches!(err, PresentationError::PresentationJwt(_)),
+        "{err:?}"
+    );
+    // The credentials inside get every check: holder binding, trust.
+    let other = party("other", KeyType::Ed25519);
+    let unbound = vp_jwt(&h, &h.did, vec![json!(vc_jwt_of(&other.did))], CHALLENGE);
+    assert!(matches!(
+        verify_vp_jwt(&unbound, &policy()).unwrap_err(),
+        PresentationError::HolderMismatch { index: 0, .. }
+    ));
+    let mut p = policy();
+    p.trusted_issuers = TrustList::issuers(["did:key:z6MkSomebodyElse"]);
+    assert_eq!(
+        verify_vp_jwt(&good(CHALLENGE), &p).unwrap_err(),
+        PresentationError::UntrustedIssuer {
+            issuer: issuer().did.to_string()
+        }
+    );
+}
+
+fn verify_sd(
+    token: &str,
+    policy: &VerificationPolicy,
+) -> Result<VerifiedPresentation, PresentationError> {
+    verify_sd_jwt_presentation(token, policy, &OfflineResolver, &no_lists())
+}
+
+#[test]
+fn sd_jwt_presentation_names_the_holder_of_the_cnf_key() {
+    for h in [holder(), party("p256-holder", KeyType::P256)] {
+        let token = present_sd(&issue_sd_jwt(&h, &sd_claims(None, None)), &h, CHALLENGE);
+        let verified = verify_sd(&token, &policy()).unwrap();
+        // The did:key of the cnf key: the same holder as in a Data Integrity VP.
+        assert_eq!(verified.holder, h.did);
+        let [c] = verified.credentials.as_slice() else {
+            panic!("one credential")
+        };
+        assert_eq!(c.format, CredentialFormat::DcSdJwt);
+        assert_eq!(c.issuer, issuer().did);
+        assert_eq!(c.claims["given_name"], "Alice");
+        assert!(c.claims.get("family_name").is_none());
+        assert_eq!(c.raw, Value::String(token.clone()));
+    }
+}
+
+#[test]
+fn err_sd_jwt_presentation_binding_and_trust() {
+    let h = holder();
+    let issued = issue_sd_jwt(&h, &sd_claims(None, None));
+    let sd = |error| PresentationError::SdJwt { index: 0, error };
+    assert_eq!(
+        verify_sd(&present_sd(&issued, &h, "another-nonce"), &policy()).unwrap_err(),
+        sd(SdJwtError::KbNonceMismatch)
+    );
+    let mut p = policy();
+    p.domain = "decentralized_identifier:did:key:z6MkSomebodyElse".into();
+    assert_eq!(
+        verify_sd(&present_sd(&issued, &h, CHALLENGE), &p).unwrap_err(),
+        sd(SdJwtError::KbAudienceMismatch)
+    );
+    // Without a Key Binding JWT, or with one by another key.
+    let bare = SdJwt::parse(&issued)
+        .unwrap()
+        .present(&[vec![E::from("given_name")]], None)
+        .unwrap();
+    assert_eq!(
+        verify_sd(&bare, &policy()).unwrap_err(),
+        sd(SdJwtError::KbMissing)
+    );
+    let mallory = party("mallory", KeyType::Ed25519);
+    assert!(matches!(
+        verify_sd(&present_sd(&issued, &mallory, CHALLENGE), &policy()).unwrap_err(),
+        PresentationError::SdJwt {
+            index: 0,
+            error: SdJwtError::KbSignature(_)
+        }
+    ));
+    // No cnf key: nobody to bind the login to.
+    let unbound = {
+        let issuer = issuer();
+        let opts = IssueOptions::sd_jwt_vc(Algorithm::EdDSA, issuer.vm.as_str(), None);
+        sd_jwt::issue(
+            &sd_claims(None, None),
+            &[vec![E::from("given_name")]],
+            &opts,
+            &issuer.key,
+            &mut SeededRandom::new(b"sd-salts"),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        verify_sd(&unbound, &policy()).unwrap_err(),
+        sd(SdJwtError::NoHolderKey)
+    );
+    let mut p = policy();
+    p.trusted_issuers = TrustList::issuers(["did:key:z6MkSomebodyElse"]);
+    assert_eq!(
+        verify_sd(&present_sd(&issued, &h, CHALLENGE), &p).unwrap_err(),
+        PresentationError::UntrustedIssuer {
+            issuer: issuer().did.to_string()
+        }
     );
 }

@@ -1,5 +1,6 @@
 // Login page glue (DESIGN §4): set up window.kilt, list injected wallets, run the
 // Credential API 4.0 key exchange and credential request, then follow redirect_to.
+// Wallet apps (OID4VP): show the openid4vp:// link and poll for the answer.
 'use strict';
 (function () {
   const script = document.currentScript;
@@ -77,6 +78,64 @@
       list.appendChild(li);
     });
   }
+  // A wallet app on this or another device (OID4VP): show the openid4vp:// link
+  // and poll until the wallet has answered.
+  const oid4vpButton = document.getElementById('oid4vp-start');
+  const oid4vpLink = document.getElementById('oid4vp-link');
+  let polling = null;
+
+  function stopPolling() {
+    if (polling !== null) { clearInterval(polling); polling = null; }
+    oid4vpButton.disabled = false;
+  }
+
+  async function poll() {
+    try {
+      const s = await api('GET', 'oid4vp/status');
+      if (s.status === 'complete') {
+        stopPolling();
+        window.location.assign(s.redirect_to);
+      } else if (s.status === 'delivered') {
+        stopPolling();
+        say('The login continued in another window.');
+      } else if (s.status === 'failed') {
+        stopPolling();
+        say('The wallet answer was refused: ' + s.error_description + ' You can try again.');
+      } else if (s.status === 'expired') {
+        stopPolling();
+        oid4vpLink.textContent = '';
+        say('The wallet link has expired. You can show a new one.');
+      }
+    } catch (e) {
+      stopPolling();
+      say('Login failed: ' + e.message);
+    }
+  }
+
+  oid4vpButton.addEventListener('click', async function () {
+    try {
+      stopPolling();
+      oid4vpButton.disabled = true;
+      const r = await api('GET', 'oid4vp/request');
+      oid4vpLink.textContent = '';
+      const a = document.createElement('a');
+      a.href = r.authorization_request;
+      a.textContent = 'Open in your wallet app';
+      const copy = document.createElement('input');
+      copy.type = 'text';
+      copy.readOnly = true;
+      copy.size = 60;
+      copy.value = r.authorization_request;
+      copy.setAttribute('aria-label', 'Wallet link to copy to another device');
+      oid4vpLink.append(a, document.createElement('br'), copy);
+      say('Waiting for your wallet…');
+      polling = setInterval(poll, 2000);
+    } catch (e) {
+      stopPolling();
+      say('Login failed: ' + e.message);
+    }
+  });
+
   // Extensions may inject after this script runs.
   setTimeout(render, 300);
   window.addEventListener('kilt-extension#initialized', render);

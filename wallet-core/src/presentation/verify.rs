@@ -13,13 +13,14 @@ use crate::data_integrity::{
     self, DiError, MethodResolver, ProofExpectations, ProofPurpose, VerifiedProof,
 };
 use crate::did::{self, Did, DidError, DidUrl, Relationship};
+use crate::jwk::Jwk;
 use crate::jws::{self, JwsError};
 use crate::keys::PublicKey;
 use crate::pex::PresentationSubmission;
 use crate::sd_jwt::{self, IssuerKeyLookup, KeyBinding, SD_JWT_VC_TYP, SdJwtError, VerifyOptions};
 use crate::status_list::StatusListSource;
 use crate::vc::{Credential, EmbeddedCredential, EnvelopedMediaType, Presentation, VcError};
-use crate::vc_jwt::{self, VcJwtError};
+use crate::vc_jwt::{self, VcJwtError, VpJwtExpectations};
 
 /// Verifies a presentation given as JSON text (DESIGN.md §4 step 6): size and
 /// credential count bounds, the data model, `holder`, the presentation's Data
@@ -139,14 +140,6 @@ fn verify_parsed<R: MethodResolver>(
             signer: proof.controller.to_string(),
         });
     }
-    let presentation_submission = match vp.get("presentation_submission") {
-        None => None,
-        Some(v) => Some(
-            PresentationSubmission::parse(&v.to_string())
-                .map_err(PresentationError::InvalidSubmission)?,
-        ),
-    };
-
     let ctx = Ctx {
         policy,
         resolver,
@@ -154,15 +147,35 @@ fn verify_parsed<R: MethodResolver>(
         holder: &holder,
         holder_method: &proof.verification_method,
     };
+    verify_credentials(&ctx, vp)
+}
+
+/// The embedded `presentation_submission`, if any.
+fn submission_of(vp: &Presentation) -> Result<Option<PresentationSubmission>, PresentationError> {
+    vp.get("presentation_submission")
+        .map(|v| {
+            PresentationSubmission::parse(&v.to_string())
+                .map_err(PresentationError::InvalidSubmission)
+        })
+        .transpose()
+}
+
+/// Every credential of a presentation whose holder binding (`ctx.holder`,
+/// `ctx.holder_method`) is established, in order.
+fn verify_credentials<R: MethodResolver>(
+    ctx: &Ctx<'_, R>,
+    vp: Presentation,
+) -> Result<VerifiedPresentation, PresentationError> {
+    let presentation_submission = submission_of(&vp)?;
     let mut cache = StatusCache::new();
-    let mut credentials = Vec::with_capacity(count);
+    let mut credentials = Vec::with_capacity(vp.verifiable_credentials().len());
     for (index, embedded) in vp.verifiable_credentials().iter().enumerate() {
         let verified = match embedded {
-            EmbeddedCredential::Json(c) => verify_json(&ctx, index, c, &mut cache)?,
-            EmbeddedCredential::Jwt(token) => verify_jwt(&ctx, index, token, &mut cache)?,
+            EmbeddedCredential::Json(c) => verify_json(ctx, index, c, &mut cache)?,
+            EmbeddedCredential::Jwt(token) => verify_jwt(ctx, index, token, &mut cache)?,
             EmbeddedCredential::Enveloped(e) => match e.media_type() {
-                EnvelopedMediaType::VcJwt => verify_jwt(&ctx, index, e.token(), &mut cache)?,
-                EnvelopedMediaType::DcSdJwt => verify_sd_jwt(&ctx, index, e.token())?,
+                EnvelopedMediaType::VcJwt => verify_jwt(ctx, index, e.token(), &mut cache)?,
+                EnvelopedMediaType::DcSdJwt => verify_sd_jwt(ctx, index, e.token())?,
                 other => {
                     // VC-JOSE-COSE `vc+sd-jwt` carries the credential in a different
                     // payload shape; it is not verified here.
@@ -188,11 +201,142 @@ fn verify_parsed<R: MethodResolver>(
         .map(|(verified, raw)| VerifiedCredential { raw, ..verified })
         .collect();
     Ok(VerifiedPresentation {
-        holder,
-        challenge: policy.challenge.clone(),
-        domain: policy.domain.clone(),
+        holder: ctx.holder.clone(),
+        challenge: ctx.policy.challenge.clone(),
+        domain: ctx.policy.domain.clone(),
         credentials,
         presentation_submission,
+    })
+}
+
+/// Verifies a presentation secured as a VP-JWT (VC Data Model 1.1 §6.3.1, the
+/// OID4VP 1.0 presentation of `jwt_vc_json` credentials, Appendix B.1.3.1.5): the
+/// JWT signed by a key of its `iss` (the holder) in `authentication`, `nonce` equal
+/// to the policy's challenge, `aud` containing its domain, the time claims; then
+/// every credential inside exactly as [`verify_presentation`] checks them.
+///
+/// # Errors
+/// [`PresentationError::TooLarge`], [`PresentationError::ChallengeMismatch`] (wrong
+/// or missing `nonce`), [`PresentationError::DomainMismatch`] (wrong or missing
+/// `aud`), [`PresentationError::PresentationJwt`] for the other JWT checks,
+/// [`PresentationError::TooManyCredentials`], and the credential errors of
+/// [`verify_presentation`].
+pub fn verify_vp_jwt_presentation(
+    token: &str,
+    policy: &VerificationPolicy,
+    resolver: &impl MethodResolver,
+    status: &dyn StatusListSource,
+) -> Result<VerifiedPresentation, PresentationError> {
+    if token.len() > policy.max_vp_bytes {
+        return Err(PresentationError::TooLarge {
+            len: token.len(),
+            max: policy.max_vp_bytes,
+        });
+    }
+    let expectations = VpJwtExpectations {
+        audience: policy.domain.clone(),
+        nonce: policy.challenge.clone(),
+        now: policy.now,
+        skew_secs: policy.skew_secs,
+    };
+    let verified =
+        vc_jwt::verify_vp_jwt_with(token, &expectations, resolver).map_err(|e| match e {
+            VcJwtError::NonceMismatch | VcJwtError::MissingClaim("nonce") => {
+                PresentationError::ChallengeMismatch
+            }
+            VcJwtError::AudienceMismatch | VcJwtError::MissingClaim("aud") => {
+                PresentationError::DomainMismatch
+            }
+            other => PresentationError::PresentationJwt(other),
+        })?;
+    let count = verified.presentation.verifiable_credentials().len();
+    if count > policy.max_credentials {
+        return Err(PresentationError::TooManyCredentials {
+            count,
+            max: policy.max_credentials,
+        });
+    }
+    let ctx = Ctx {
+        policy,
+        resolver,
+        status,
+        holder: &verified.holder,
+        holder_method: &verified.kid,
+    };
+    verify_credentials(&ctx, verified.presentation)
+}
+
+/// Verifies an SD-JWT VC presented on its own with a Key Binding JWT (the OID4VP
+/// 1.0 presentation of `dc+sd-jwt` credentials, Appendix B.3.6): the issuer's
+/// signature and disclosures, validity, issuer trust, and the KB-JWT signed with
+/// the `cnf` key, with `nonce` = the policy's challenge and `aud` = its domain.
+///
+/// The holder is whoever controls the `cnf` key: its `did:key` (Ed25519, P-256) or
+/// else its `did:jwk`, so that a wallet presenting with the key of its `did:key`
+/// identity is the same holder whichever way it presents. The result is a
+/// presentation with that holder and this one credential.
+///
+/// # Errors
+/// [`PresentationError::TooLarge`], [`PresentationError::SdJwt`] (index 0) for a
+/// malformed token, a missing `cnf` key and every SD-JWT check,
+/// [`PresentationError::InvalidHolder`] for a key no DID can name,
+/// [`PresentationError::SdJwtIssuer`], [`PresentationError::UntrustedIssuer`], the
+/// validity and status errors.
+pub fn verify_sd_jwt_presentation(
+    token: &str,
+    policy: &VerificationPolicy,
+    resolver: &impl MethodResolver,
+    status: &dyn StatusListSource,
+) -> Result<VerifiedPresentation, PresentationError> {
+    if token.len() > policy.max_vp_bytes {
+        return Err(PresentationError::TooLarge {
+            len: token.len(),
+            max: policy.max_vp_bytes,
+        });
+    }
+    let sd_err = |error| PresentationError::SdJwt { index: 0, error };
+    // Unverified, only to name the holder: verify_sd_jwt then checks that the
+    // verified `cnf` key is this holder's and that the KB-JWT is signed with it.
+    let decoded = sd_jwt::SdJwt::parse(token)
+        .and_then(|t| t.decode_unverified())
+        .map_err(sd_err)?;
+    let key = decoded
+        .claims
+        .get("cnf")
+        .and_then(|c| c.get("jwk"))
+        .and_then(|jwk| Jwk::from_json(&jwk.to_string()).ok())
+        .and_then(|jwk| jwk.to_public_key().ok())
+        .ok_or(sd_err(SdJwtError::NoHolderKey))?;
+    let (holder, fragment) = match did::key::encode(&key) {
+        Ok(did) => {
+            let fragment = did.method_specific_id().to_owned();
+            (did, fragment)
+        }
+        Err(_) => (
+            did::jwk::encode_public_key(&key).map_err(PresentationError::InvalidHolder)?,
+            "0".to_owned(),
+        ),
+    };
+    let holder_method = holder
+        .with_fragment(&fragment)
+        .map_err(PresentationError::InvalidHolder)?;
+    let ctx = Ctx {
+        policy,
+        resolver,
+        status,
+        holder: &holder,
+        holder_method: &holder_method,
+    };
+    let credential = verify_sd_jwt(&ctx, 0, token)?;
+    Ok(VerifiedPresentation {
+        holder: holder.clone(),
+        challenge: policy.challenge.clone(),
+        domain: policy.domain.clone(),
+        credentials: vec![VerifiedCredential {
+            raw: Value::String(token.to_owned()),
+            ..credential
+        }],
+        presentation_submission: None,
     })
 }
 
