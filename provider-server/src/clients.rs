@@ -5,6 +5,10 @@
 //! The client secret is 256 random bits, shown once and stored as its SHA-256
 //! (a high-entropy secret needs no slow hash); it is compared in constant time.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use subtle::ConstantTimeEq as _;
@@ -390,19 +394,64 @@ pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>, Clien
     if client_id.len() > 256 {
         return Ok(None);
     }
+    if let Some(hit) = db.clients.get(client_id) {
+        return Ok(Some(hit));
+    }
     let row: Option<(String, Option<String>)> =
         sqlx::query_as("SELECT config, secret_hash FROM clients WHERE client_id = $1")
             .bind(client_id)
             .fetch_optional(&db.pool)
             .await?;
-    row.map(|(config, secret_hash)| {
-        Ok(StoredClient {
-            config: serde_json::from_str(&config)
-                .map_err(|e| ClientError::Corrupt(e.to_string()))?,
-            secret_hash,
+    let client = row
+        .map(|(config, secret_hash)| {
+            Ok::<_, ClientError>(StoredClient {
+                config: serde_json::from_str(&config)
+                    .map_err(|e| ClientError::Corrupt(e.to_string()))?,
+                secret_hash,
+            })
         })
-    })
-    .transpose()
+        .transpose()?;
+    if let Some(c) = &client {
+        db.clients.put(client_id, c);
+    }
+    Ok(client)
+}
+
+/// How long a looked-up client is served from memory. A client deleted or changed
+/// through another process (the CLI, another instance) is seen here within this time.
+pub const CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// At most this many clients are cached; a full cache starts over.
+const CACHE_MAX: usize = 4096;
+
+/// Clients read recently, so that the several requests of one login (and every
+/// `/token` call) do not each parse the Login Configuration again. Only clients that
+/// exist are cached: unknown `client_id`s cannot fill it.
+#[derive(Debug, Default)]
+pub struct Cache(Mutex<HashMap<String, (Instant, StoredClient)>>);
+
+impl Cache {
+    fn get(&self, client_id: &str) -> Option<StoredClient> {
+        let map = self.0.lock().ok()?;
+        map.get(client_id)
+            .filter(|(at, _)| at.elapsed() < CACHE_TTL)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn put(&self, client_id: &str, client: &StoredClient) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHE_MAX {
+                map.clear();
+            }
+            map.insert(client_id.to_owned(), (Instant::now(), client.clone()));
+        }
+    }
+
+    fn forget(&self, client_id: &str) {
+        if let Ok(mut map) = self.0.lock() {
+            map.remove(client_id);
+        }
+    }
 }
 
 /// All clients, oldest first.
@@ -424,6 +473,7 @@ pub async fn list(db: &Db) -> Result<Vec<LoginConfiguration>, ClientError> {
 /// # Errors
 /// [`ClientError::Db`].
 pub async fn delete(db: &Db, client_id: &str) -> Result<bool, ClientError> {
+    db.clients.forget(client_id);
     let result = sqlx::query("DELETE FROM clients WHERE client_id = $1")
         .bind(client_id)
         .execute(&db.pool)

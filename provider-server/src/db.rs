@@ -8,6 +8,7 @@
 //! or across instances sharing a PostgreSQL — succeed exactly once.
 
 use std::str::FromStr as _;
+use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -53,6 +54,8 @@ pub struct Db {
     pub pool: AnyPool,
     /// The backend.
     pub backend: Backend,
+    /// Recently read clients (see [`crate::clients::Cache`]).
+    pub clients: Arc<crate::clients::Cache>,
 }
 
 impl Db {
@@ -108,7 +111,11 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator.run(&pool).await.map_err(DbError::Migrate)?;
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            clients: Arc::default(),
+        })
     }
 
     /// A value from the `settings` table.

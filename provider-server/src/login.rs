@@ -209,7 +209,6 @@ pub async fn get_challenge(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
-    live_session(&state, handle).await?;
     let challenge = hex_encode(
         OsRandom
             .bytes::<CHALLENGE_LEN>()
@@ -217,15 +216,20 @@ pub async fn get_challenge(
     );
     let updated = sqlx::query(
         "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
-         wallet_key_uri = NULL, vp_challenge = NULL WHERE id_hash = $2 AND completed_at IS NULL",
+         wallet_key_uri = NULL, vp_challenge = NULL \
+         WHERE id_hash = $2 AND completed_at IS NULL AND expires_at > $3",
     )
     .bind(&challenge)
     .bind(handle_hash(handle))
+    .bind(now())
     .execute(&state.db.pool)
     .await?
     .rows_affected();
+    // One statement checks the session is live and issues the challenge.
     if updated != 1 {
-        return Err(AppError::invalid_request("login session finished"));
+        return Err(AppError::invalid_request(
+            "unknown, expired or finished login session",
+        ));
     }
     let mut response = Json(json!({
         "dAppName": state.config.name,

@@ -155,33 +155,28 @@ pub struct RedeemedCode {
 /// Database failures (500).
 pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<RedeemedCode>, AppError> {
     let code_hash = handle_hash(code);
-    let won =
-        sqlx::query("UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL")
-            .bind(now())
-            .bind(&code_hash)
-            .execute(&state.db.pool)
-            .await?
-            .rows_affected()
-            == 1;
-    if !won {
-        // Mark the code first: tokens of the first redemption that are still being
-        // written (another instance, another transaction) check this mark when used,
-        // so the revocation below cannot miss them.
-        sqlx::query("UPDATE auth_codes SET reused_at = $1 WHERE code_hash = $2")
-            .bind(now())
-            .bind(&code_hash)
-            .execute(&state.db.pool)
-            .await?;
-        revoke_code_grants(state, &code_hash).await?;
-        return Ok(None);
-    }
+    // One statement consumes the code and reads it back: the winner gets the row.
     let row: Option<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT client_id, redirect_uri, grant_data, expires_at FROM auth_codes WHERE code_hash = $1",
+        "UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL \
+         RETURNING client_id, redirect_uri, grant_data, expires_at",
     )
+    .bind(now())
     .bind(&code_hash)
     .fetch_optional(&state.db.pool)
     .await?;
     let Some((client_id, redirect_uri, data, expires_at)) = row else {
+        // Mark the code first: tokens of the first redemption that are still being
+        // written (another instance, another transaction) check this mark when used,
+        // so the revocation below cannot miss them. An unknown code marks nothing.
+        let marked = sqlx::query("UPDATE auth_codes SET reused_at = $1 WHERE code_hash = $2")
+            .bind(now())
+            .bind(&code_hash)
+            .execute(&state.db.pool)
+            .await?
+            .rows_affected();
+        if marked > 0 {
+            revoke_code_grants(state, &code_hash).await?;
+        }
         return Ok(None);
     };
     let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
