@@ -387,7 +387,9 @@ impl StoredClient {
 /// # Errors
 /// [`ClientError::Db`], [`ClientError::Corrupt`].
 pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>, ClientError> {
-    if client_id.len() > 256 {
+    // No client_id is that long or holds a NUL; PostgreSQL refuses NUL in a text
+    // parameter (an error, where SQLite finds no row), so it never reaches a query.
+    if client_id.len() > 256 || client_id.contains('\0') {
         return Ok(None);
     }
     let row: Option<(String, Option<String>)> =
@@ -424,6 +426,9 @@ pub async fn list(db: &Db) -> Result<Vec<LoginConfiguration>, ClientError> {
 /// # Errors
 /// [`ClientError::Db`].
 pub async fn delete(db: &Db, client_id: &str) -> Result<bool, ClientError> {
+    if client_id.contains('\0') {
+        return Ok(false);
+    }
     let result = sqlx::query("DELETE FROM clients WHERE client_id = $1")
         .bind(client_id)
         .execute(&db.pool)

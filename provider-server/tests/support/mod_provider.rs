@@ -1,7 +1,16 @@
-//! A provider on a real socket with a real SQLite file, for the integration tests.
+//! A provider on a real socket with a real database, for the integration tests.
+//!
+//! The database is a fresh SQLite file per provider, or — with
+//! `PROVIDER_TEST_DATABASE=postgres` and the server URL in `PROVIDER_TEST_POSTGRES_URL`
+//! (what `scripts/with-postgres` exports) — a fresh PostgreSQL database per provider,
+//! created under a random name and dropped when the provider is. Either way every test
+//! starts from an empty, freshly migrated database; tests that share one between two
+//! instances pass its URL to [`Provider::start_on`] themselves.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+
+use sqlx::Connection as _;
 
 use provider_server::clients::{self, CreatedClient, NewClient};
 use provider_server::config::Config;
@@ -16,6 +25,96 @@ pub struct Provider {
     pub state: AppState,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database this provider created for itself, if any.
+    _db: Option<TestDatabase>,
+}
+
+/// Chooses the backend of providers started without a database URL.
+pub const DATABASE_ENV: &str = "PROVIDER_TEST_DATABASE";
+/// The PostgreSQL server URL (any database on it; `scripts/with-postgres` sets it).
+pub const POSTGRES_URL_ENV: &str = "PROVIDER_TEST_POSTGRES_URL";
+
+/// Whether `PROVIDER_TEST_DATABASE` asks for PostgreSQL (`postgres`) rather than SQLite
+/// (unset or `sqlite`). Any other value stops the test: a typo must not silently test
+/// SQLite again.
+pub fn postgres_requested() -> bool {
+    match std::env::var(DATABASE_ENV).as_deref() {
+        Err(_) | Ok("" | "sqlite") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("{DATABASE_ENV}={other}: expected sqlite or postgres"),
+    }
+}
+
+/// The PostgreSQL server URL; panics with a hint when it is not set.
+pub fn postgres_server_url() -> String {
+    std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| {
+        panic!("{POSTGRES_URL_ENV} is not set: run the tests through scripts/with-postgres")
+    })
+}
+
+/// A fresh PostgreSQL database (random name) on the server of
+/// `PROVIDER_TEST_POSTGRES_URL`, dropped — connections and all — when this guard is.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The URL naming the new database.
+    pub url: String,
+    server_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates the database.
+    pub async fn create() -> Self {
+        let server_url = postgres_server_url();
+        let name = format!(
+            "provider_test_{}",
+            wallet_core::encoding::hex_encode(
+                wallet_core::random::SecureRandom::bytes::<8>(&mut wallet_core::random::OsRandom)
+                    .unwrap()
+            )
+        );
+        let mut admin = sqlx::PgConnection::connect(&server_url).await.unwrap();
+        // The name is ours (hex), so formatting it into the statement is safe.
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let mut url = url::Url::parse(&server_url).unwrap();
+        url.set_path(&format!("/{name}"));
+        Self {
+            url: url.into(),
+            server_url,
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Best effort: the provider's pool still holds connections (its server task
+    /// outlives the test body), hence `WITH (FORCE)`. A failure leaves the database
+    /// to the throw-away cluster.
+    fn drop(&mut self) {
+        let server_url = self.server_url.clone();
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop cannot await, and the test's runtime may be shutting down: use a
+        // runtime of our own on a thread of our own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&server_url).await {
+                    let _ = sqlx::query(&statement).execute(&mut admin).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub const REDIRECT: &str = "http://rp.example/cb";
@@ -29,7 +128,8 @@ impl Provider {
         Self::start_on(None, None, edit).await
     }
 
-    /// A provider on `database_url` (default: a fresh SQLite file), with `issuer`
+    /// A provider on `database_url` (default: a fresh database of the backend
+    /// `PROVIDER_TEST_DATABASE` names, SQLite unless it says `postgres`), with `issuer`
     /// (default: its own address).
     pub async fn start_on(
         database_url: Option<&str>,
@@ -40,13 +140,22 @@ impl Provider {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let own = format!("http://{}", listener.local_addr().unwrap());
         let issuer = issuer.map_or_else(|| own.clone(), str::to_owned);
-        let url = database_url.map_or_else(
-            || format!("sqlite://{}/provider.db?mode=rwc", dir.path().display()),
-            str::to_owned,
-        );
+        let own_db = if database_url.is_none() && postgres_requested() {
+            Some(TestDatabase::create().await)
+        } else {
+            None
+        };
+        let url = match (database_url, &own_db) {
+            (Some(url), _) => url.to_owned(),
+            (None, Some(db)) => db.url.clone(),
+            (None, None) => format!("sqlite://{}/provider.db?mode=rwc", dir.path().display()),
+        };
         let mut config = Config::for_tests(&issuer, &url);
         edit(&mut config);
         let state = AppState::new(config).await.unwrap();
+        if own_db.is_some() {
+            assert_eq!(state.db.backend, provider_server::db::Backend::Postgres);
+        }
         let router = app(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         let http = reqwest::Client::builder()
@@ -59,6 +168,7 @@ impl Provider {
             state,
             http,
             _dir: dir,
+            _db: own_db,
         }
     }
 
