@@ -188,6 +188,9 @@ fn public_of(material: &Material) -> PublicKey {
 #[derive(Debug)]
 pub struct KeySet {
     current: BTreeMap<&'static str, Arc<SigningKey>>,
+    /// Every published key (current and previous) by `kid`, for verifying what this
+    /// provider signed (an `id_token_hint`).
+    published: BTreeMap<String, (Algorithm, PublicKey)>,
     jwks: Value,
 }
 
@@ -207,6 +210,12 @@ impl KeySet {
     #[must_use]
     pub fn jwks(&self) -> &Value {
         &self.jwks
+    }
+
+    /// The algorithm and public key of the published key `kid` (current or previous).
+    #[must_use]
+    pub fn published_key(&self, kid: &str) -> Option<(Algorithm, &PublicKey)> {
+        self.published.get(kid).map(|(alg, key)| (*alg, key))
     }
 }
 
@@ -328,9 +337,15 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
     .await?;
     let mut current = BTreeMap::new();
     let mut published = Vec::new();
+    let mut verifying = BTreeMap::new();
     for (kid, alg, private, public_jwk, superseded_at) in rows {
-        let public: Value =
-            serde_json::from_str(&public_jwk).map_err(|_| KeysError::Corrupt(kid.clone()))?;
+        let corrupt = || KeysError::Corrupt(kid.clone());
+        let public: Value = serde_json::from_str(&public_jwk).map_err(|_| corrupt())?;
+        let key = Jwk::from_json(&public_jwk)
+            .and_then(|jwk| jwk.to_public_key())
+            .map_err(|_| corrupt())?;
+        let algorithm = Algorithm::parse(&alg).map_err(|_| corrupt())?;
+        verifying.insert(kid.clone(), (algorithm, key));
         published.push(public);
         if superseded_at.is_none() {
             let key = SigningKey::decode(kid, &alg, &private)?;
@@ -340,16 +355,19 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
     }
     Ok(KeySet {
         current,
+        published: verifying,
         jwks: serde_json::json!({ "keys": published }),
     })
 }
 
-/// The provider's DID and its Credential API session key.
+/// The provider's DID and its Credential API session key, and the secret salt of
+/// pairwise subject identifiers.
 pub struct ProviderIdentity {
     did: Did,
     key_agreement_uri: String,
     x25519: X25519PrivateKey,
     signing: PrivateKey,
+    pairwise_salt: zeroize::Zeroizing<Vec<u8>>,
 }
 
 impl core::fmt::Debug for ProviderIdentity {
@@ -385,12 +403,43 @@ impl ProviderIdentity {
         let x_multikey = did::key::multikey_encode(&PublicKey::X25519(x25519.public_key()))
             .map_err(|e| KeysError::Generate(e.to_string()))?;
         let key_agreement_uri = format!("{}#{x_multikey}", did.as_str());
+        // Shared by every instance on the database (the first start stores it), so a
+        // pairwise `sub` does not depend on which instance finished the login.
+        let fresh_salt = wallet_core::random::SecureRandom::bytes::<32>(&mut OsRandom)
+            .map_err(|e| KeysError::Generate(e.to_string()))?;
+        let salt = db
+            .setting_insert_or_get("pairwise_subject_salt", &b64u_encode(fresh_salt))
+            .await?;
+        let pairwise_salt = zeroize::Zeroizing::new(
+            b64u_decode(&salt).map_err(|_| KeysError::Corrupt("pairwise salt".into()))?,
+        );
+        if pairwise_salt.len() < 32 {
+            return Err(KeysError::Corrupt("pairwise salt".into()));
+        }
         Ok(Self {
             did,
             key_agreement_uri,
             x25519,
             signing: PrivateKey::Ed25519(key),
+            pairwise_salt,
         })
+    }
+
+    /// A pairwise subject identifier (OIDC Core §8.1, which suggests
+    /// `sub = SHA-256(sector_identifier || local_account_id || salt)`):
+    /// base64url(SHA-256(sector ‖ 0x00 ‖ holder DID ‖ 0x00 ‖ salt)). The separators
+    /// keep two different (sector, DID) pairs from hashing the same bytes; the secret
+    /// salt keeps clients from computing each other's identifiers from a known DID.
+    #[must_use]
+    pub fn pairwise_subject(&self, sector: &str, holder_did: &str) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(sector.as_bytes());
+        h.update([0u8]);
+        h.update(holder_did.as_bytes());
+        h.update([0u8]);
+        h.update(self.pairwise_salt.as_slice());
+        b64u_encode(h.finalize())
     }
 
     /// A Domain Linkage Credential (DIF Well Known DID Configuration, JSON Web Token
