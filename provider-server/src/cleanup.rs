@@ -130,7 +130,13 @@ pub async fn purge(db: &Db, now: i64, grace: i64, batch: i64) -> Result<Purged, 
             tokio::task::yield_now().await;
         }
     }
-    let [login_sessions, access_tokens, refresh_tokens, refresh_families, auth_codes] = counts;
+    let [
+        login_sessions,
+        access_tokens,
+        refresh_tokens,
+        refresh_families,
+        auth_codes,
+    ] = counts;
     Ok(Purged {
         login_sessions,
         access_tokens,

@@ -240,13 +240,17 @@ impl Keys {
             .bind(alg.as_str())
             .fetch_optional(&db.pool)
             .await?;
+            // Several instances may start at once: only a key older than the limit is
+            // superseded, and the partial unique index of migration 0005 lets one
+            // new current key per algorithm in, so they all end up with the same one.
+            let cutoff = now().saturating_sub(max_age);
             match current {
                 None => {
-                    rotate_alg(db, config, alg).await?;
+                    rotate_alg(db, config, alg, cutoff).await?;
                 }
-                Some((created,)) if now().saturating_sub(created) > max_age => {
+                Some((created,)) if created < cutoff => {
                     tracing::info!(alg = alg.as_str(), "signing key expired, rotating");
-                    rotate_alg(db, config, alg).await?;
+                    rotate_alg(db, config, alg, cutoff).await?;
                 }
                 Some(_) => {}
             }
@@ -286,12 +290,21 @@ impl Keys {
 pub async fn rotate(db: &Db, config: &Config) -> Result<Vec<String>, KeysError> {
     let mut kids = Vec::new();
     for alg in SIGNING_ALGORITHMS {
-        kids.push(rotate_alg(db, config, alg).await?);
+        kids.push(rotate_alg(db, config, alg, i64::MAX).await?);
     }
     Ok(kids)
 }
 
-async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, KeysError> {
+/// Supersedes the current `alg` key if it was created before `older_than` and adds a
+/// new current key; returns the kid of the key current afterwards. When another
+/// instance rotated first (its key is current and not older than `older_than`), the
+/// new key is dropped and the other instance's key is returned.
+async fn rotate_alg(
+    db: &Db,
+    config: &Config,
+    alg: Algorithm,
+    older_than: i64,
+) -> Result<String, KeysError> {
     // RSA generation takes a while: keep it off the async worker threads.
     let bits = config.rsa_bits;
     let key = tokio::task::spawn_blocking(move || SigningKey::generate(alg, bits))
@@ -304,16 +317,19 @@ async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, 
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE signing_keys SET superseded_at = $1, retire_at = $2 \
-         WHERE alg = $3 AND superseded_at IS NULL",
+         WHERE alg = $3 AND superseded_at IS NULL AND created_at < $4",
     )
     .bind(now)
     .bind(retire_at)
     .bind(alg.as_str())
+    .bind(older_than)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    // At most one current key per algorithm (unique index on alg where
+    // superseded_at IS NULL): a concurrent rotation that committed first wins.
+    let inserted = sqlx::query(
         "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
     .bind(&key.kid)
     .bind(alg.as_str())
@@ -321,10 +337,22 @@ async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, 
     .bind(public)
     .bind(now)
     .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    tracing::info!(alg = alg.as_str(), kid = %key.kid, "new signing key");
-    Ok(key.kid)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        tx.commit().await?;
+        tracing::info!(alg = alg.as_str(), kid = %key.kid, "new signing key");
+        return Ok(key.kid);
+    }
+    tx.rollback().await?;
+    let (kid,): (String,) =
+        sqlx::query_as("SELECT kid FROM signing_keys WHERE alg = $1 AND superseded_at IS NULL")
+            .bind(alg.as_str())
+            .fetch_one(&db.pool)
+            .await?;
+    tracing::info!(alg = alg.as_str(), kid = %kid, "another instance created the signing key first");
+    Ok(kid)
 }
 
 async fn load(db: &Db) -> Result<KeySet, KeysError> {

@@ -324,7 +324,11 @@ pub async fn complete_login(
     // logged in or is logged in by the request, then the Authorization Server returns
     // a positive response; otherwise, it SHOULD return an error, such as
     // login_required."
-    if request.id_token_hint_sub.as_ref().is_some_and(|h| *h != sub) {
+    if request
+        .id_token_hint_sub
+        .as_ref()
+        .is_some_and(|h| *h != sub)
+    {
         let params = vec![
             ("error", "login_required".to_owned()),
             (

@@ -178,7 +178,13 @@ async fn authorize(
     };
     let validated = match mode_error {
         Some(e) => Err((ErrorCode::InvalidRequest, e.to_owned())),
-        None => validate(state, &params, &client.config, response_type, target.clone()),
+        None => validate(
+            state,
+            &params,
+            &client.config,
+            response_type,
+            target.clone(),
+        ),
     };
     let request = match validated {
         Ok(request) => request,

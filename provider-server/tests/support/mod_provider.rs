@@ -16,13 +16,15 @@ use provider_server::clients::{self, CreatedClient, NewClient};
 use provider_server::config::Config;
 use provider_server::login::{VerifiedHolder, complete_login};
 use provider_server::{AppState, app};
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 pub struct Provider {
     pub issuer: String,
     /// This instance's own address (differs from `issuer` when instances share one).
     pub base: String,
     pub state: AppState,
+    /// The database URL the provider runs on.
+    pub database_url: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
     /// The PostgreSQL database this provider created for itself, if any.
@@ -50,6 +52,33 @@ pub fn postgres_server_url() -> String {
     std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| {
         panic!("{POSTGRES_URL_ENV} is not set: run the tests through scripts/with-postgres")
     })
+}
+
+/// A fresh database for several providers to share: an SQLite file, or a PostgreSQL
+/// database when `PROVIDER_TEST_DATABASE=postgres`. Dropped with this guard.
+pub struct SharedDatabase {
+    pub url: String,
+    _dir: tempfile::TempDir,
+    _db: Option<TestDatabase>,
+}
+
+impl SharedDatabase {
+    pub async fn create() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        if postgres_requested() {
+            let db = TestDatabase::create().await;
+            return Self {
+                url: db.url.clone(),
+                _dir: dir,
+                _db: Some(db),
+            };
+        }
+        Self {
+            url: format!("sqlite://{}/shared.db?mode=rwc", dir.path().display()),
+            _dir: dir,
+            _db: None,
+        }
+    }
 }
 
 /// A fresh PostgreSQL database (random name) on the server of
@@ -166,6 +195,7 @@ impl Provider {
             issuer,
             base: own,
             state,
+            database_url: url,
             http,
             _dir: dir,
             _db: own_db,
@@ -231,6 +261,58 @@ impl Provider {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// An authorization request URL for `client_id` and `redirect_uri` with
+    /// `scope=openid&state=s1` and `extra` (`&name=value…`, already encoded).
+    pub fn authorize_url(&self, client_id: &str, redirect_uri: &str, extra: &str) -> String {
+        format!(
+            "{}/authorize?client_id={client_id}&redirect_uri={}&scope=openid&state=s1{extra}",
+            self.base,
+            url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
+        )
+    }
+
+    /// Redeems `code` at `/token` with HTTP Basic; panics unless it is a 200.
+    pub async fn redeem(&self, client: &CreatedClient, code: &str, redirect_uri: &str) -> Value {
+        let response = self
+            .http
+            .post(self.url("/token"))
+            .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Verifies an id_token against this provider's JWKS (wallet-core) and returns
+    /// its claims.
+    pub async fn id_token_claims(&self, id_token: &str) -> Map<String, Value> {
+        let jwks = self.get_json("/jwks").await;
+        let kid = wallet_core::jws::peek_header(id_token)
+            .unwrap()
+            .kid
+            .unwrap();
+        let jwk = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == kid.as_str())
+            .unwrap();
+        let alg = wallet_core::jws::Algorithm::parse(jwk["alg"].as_str().unwrap()).unwrap();
+        let key = wallet_core::jwk::Jwk::from_json(&jwk.to_string())
+            .unwrap()
+            .to_public_key()
+            .unwrap();
+        wallet_core::jws::verify_jwt(id_token, &key, &[alg])
+            .unwrap()
+            .claims
     }
 }
 
