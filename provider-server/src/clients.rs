@@ -102,6 +102,35 @@ impl TokenEndpointAuthMethod {
     }
 }
 
+/// How `sub` is derived from the holder's DID (OIDC Core §8, Registration §2
+/// `subject_type`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    /// The same `sub` for a holder at every client of this provider.
+    #[default]
+    Public,
+    /// A different `sub` per sector (the host of the client's redirect URIs), which
+    /// clients on different hosts cannot correlate (OIDC Core §8.1).
+    Pairwise,
+}
+
+impl SubjectType {
+    /// Parses the registration value.
+    ///
+    /// # Errors
+    /// [`ClientError::Metadata`] for any other value.
+    pub fn parse(s: &str) -> Result<Self, ClientError> {
+        match s {
+            "public" => Ok(Self::Public),
+            "pairwise" => Ok(Self::Pairwise),
+            other => Err(ClientError::Metadata(format!(
+                "unsupported subject_type {other:?}: public or pairwise"
+            ))),
+        }
+    }
+}
+
 /// One `id_token_mapping` entry: a JSONPath into the verified presentation and the
 /// claim it fills.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +174,15 @@ pub struct LoginConfiguration {
     /// The client's public keys (e.g. for encrypted claims).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks: Option<Value>,
+    /// `public` or `pairwise` `sub` (stored configurations from before this field
+    /// are public).
+    #[serde(default)]
+    pub subject_type: SubjectType,
+    /// The client asked for `auth_time` in every id_token (OIDC Registration §2).
+    /// Every login is a fresh wallet authentication and every id_token of a login
+    /// carries `auth_time`, so this is recorded and echoed, not needed.
+    #[serde(default)]
+    pub require_auth_time: bool,
     /// When the client was created (unix seconds).
     pub created_at: i64,
 }
@@ -161,6 +199,42 @@ impl LoginConfiguration {
     pub fn is_public(&self) -> bool {
         self.token_endpoint_auth_method == TokenEndpointAuthMethod::None
     }
+
+    /// The sector identifier of pairwise subjects (OIDC Core §8.1: without a
+    /// `sector_identifier_uri`, "the host component of the registered redirect_uri"):
+    /// the one host all redirect URIs share, as registration checked.
+    #[must_use]
+    pub fn sector_identifier(&self) -> Option<String> {
+        sector_of(&self.redirect_uris).ok()
+    }
+}
+
+/// The host every URI in `uris` shares.
+fn sector_of(uris: &[String]) -> Result<String, ClientError> {
+    let mut sector: Option<String> = None;
+    for uri in uris {
+        let host = url::Url::parse(uri)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                ClientError::Metadata(
+                    "pairwise subject_type needs redirect_uris with a host".into(),
+                )
+            })?;
+        match &sector {
+            Some(s) if *s != host => {
+                return Err(ClientError::Metadata(
+                    "pairwise subject_type needs all redirect_uris on one host \
+                     (sector_identifier_uri is not supported)"
+                        .into(),
+                ));
+            }
+            Some(_) => {}
+            None => sector = Some(host),
+        }
+    }
+    sector.ok_or_else(|| ClientError::Metadata("no redirect_uris".into()))
 }
 
 /// What a new client asks for, before validation (the CLI and `/register` fill it).
@@ -187,6 +261,12 @@ pub struct NewClient {
     pub trusted_issuers: Vec<String>,
     /// Public JWKS.
     pub jwks: Option<Value>,
+    /// `public` (default) or `pairwise`.
+    pub subject_type: Option<String>,
+    /// Whether every id_token must carry `auth_time` (it always does).
+    pub require_auth_time: Option<bool>,
+    /// Refused: fetching a sector identifier document is not implemented.
+    pub sector_identifier_uri: Option<String>,
 }
 
 /// A created client and its secret (absent for public clients).
@@ -272,6 +352,17 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
     if let Some(jwks) = &new.jwks {
         validate_jwks(jwks)?;
     }
+    if new.sector_identifier_uri.is_some() {
+        return Err(ClientError::Metadata(
+            "sector_identifier_uri is not supported; the sector of a pairwise client is \
+             the one host of its redirect_uris"
+                .into(),
+        ));
+    }
+    let subject_type = SubjectType::parse(new.subject_type.as_deref().unwrap_or("public"))?;
+    if subject_type == SubjectType::Pairwise {
+        sector_of(&new.redirect_uris)?;
+    }
     Ok(LoginConfiguration {
         client_id: String::new(),
         name,
@@ -283,6 +374,8 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
         id_token_mapping,
         trusted_issuers: new.trusted_issuers,
         jwks: new.jwks,
+        subject_type,
+        require_auth_time: new.require_auth_time.unwrap_or(false),
         created_at: now(),
     })
 }
@@ -391,7 +484,9 @@ impl StoredClient {
 /// # Errors
 /// [`ClientError::Db`], [`ClientError::Corrupt`].
 pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>, ClientError> {
-    if client_id.len() > 256 {
+    // No client_id is that long or holds a NUL; PostgreSQL refuses NUL in a text
+    // parameter (an error, where SQLite finds no row), so it never reaches a query.
+    if client_id.len() > 256 || client_id.contains('\0') {
         return Ok(None);
     }
     if let Some(hit) = db.clients.get(client_id) {
@@ -474,6 +569,9 @@ pub async fn list(db: &Db) -> Result<Vec<LoginConfiguration>, ClientError> {
 /// [`ClientError::Db`].
 pub async fn delete(db: &Db, client_id: &str) -> Result<bool, ClientError> {
     db.clients.forget(client_id);
+    if client_id.contains('\0') {
+        return Ok(false);
+    }
     let result = sqlx::query("DELETE FROM clients WHERE client_id = $1")
         .bind(client_id)
         .execute(&db.pool)

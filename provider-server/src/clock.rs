@@ -1,6 +1,7 @@
-//! The clock that presentation verification reads (`now` of
-//! [`wallet_core::presentation::VerificationPolicy`]). Injected through
-//! [`crate::AppState`] so that tests can move it: the system time plus an offset.
+//! The clock that presentation verification (`now` of
+//! [`wallet_core::presentation::VerificationPolicy`]) and the expired-row cleanup
+//! ([`crate::cleanup`]) read. Injected through [`crate::AppState`] so that tests can
+//! move it: the system time plus an offset.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -94,6 +94,14 @@ pub struct ClientCreate {
     /// A file holding the client's JWKS (e.g. an encryption key).
     #[arg(long)]
     pub jwks: Option<PathBuf>,
+    /// `public`: one `sub` per holder for every client; `pairwise`: a `sub` per
+    /// sector, the one host all redirect URIs must share (OIDC Core §8.1).
+    #[arg(long, default_value = "public")]
+    pub subject_type: String,
+    /// Record that the client requires `auth_time` in id_tokens (every id_token of a
+    /// login carries it anyway).
+    #[arg(long)]
+    pub require_auth_time: bool,
 }
 
 /// Log line format.
@@ -234,6 +242,15 @@ pub struct Config {
         global = true
     )]
     pub oid4vp_request_lifetime_secs: u32,
+    /// How often expired login sessions, codes and tokens are deleted, in seconds; 0
+    /// turns the cleanup off (e.g. on all instances sharing a database but one).
+    #[arg(
+        long,
+        env = "PROVIDER_CLEANUP_INTERVAL_SECS",
+        default_value_t = 60,
+        global = true
+    )]
+    pub cleanup_interval_secs: u32,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PROVIDER_BODY_LIMIT", default_value_t = 1 << 20, global = true)]
     pub body_limit: usize,

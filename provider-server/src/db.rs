@@ -106,11 +106,14 @@ impl Db {
             .connect_with(options)
             .await
             .map_err(DbError::Connect)?;
-        let migrator = match backend {
-            Backend::Sqlite => &SQLITE_MIGRATIONS,
-            Backend::Postgres => &POSTGRES_MIGRATIONS,
-        };
-        migrator.run(&pool).await.map_err(DbError::Migrate)?;
+        match backend {
+            // sqlx serialises PostgreSQL migrations with an advisory lock.
+            Backend::Postgres => POSTGRES_MIGRATIONS
+                .run(&pool)
+                .await
+                .map_err(DbError::Migrate)?,
+            Backend::Sqlite => migrate_sqlite(&pool).await?,
+        }
         Ok(Self {
             pool,
             backend,
@@ -147,6 +150,32 @@ impl Db {
             .setting(name)
             .await?
             .unwrap_or_else(|| value.to_owned()))
+    }
+}
+
+/// Applies the SQLite migrations. sqlx takes no lock on SQLite, so two processes
+/// starting on one new file (a server and a `client create`, two instances) race:
+/// each applies a migration in its own transaction, and the one that waited for the
+/// other's write lock fails on the table the other just created, rolling back. Such
+/// a loser retries — by then the winner's migrations are recorded and skipped — a
+/// few times before giving up with the error.
+async fn migrate_sqlite(pool: &AnyPool) -> Result<(), DbError> {
+    const ATTEMPTS: u32 = 10;
+    let mut attempt = 1;
+    loop {
+        match SQLITE_MIGRATIONS.run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(
+                e @ (sqlx::migrate::MigrateError::Execute(_)
+                | sqlx::migrate::MigrateError::ExecuteMigration(..)),
+            ) if attempt < ATTEMPTS => {
+                tracing::debug!(error = %e, attempt, "SQLite migration raced, retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * u64::from(attempt)))
+                    .await;
+                attempt += 1;
+            }
+            Err(e) => return Err(DbError::Migrate(e)),
+        }
     }
 }
 

@@ -188,6 +188,9 @@ fn public_of(material: &Material) -> PublicKey {
 #[derive(Debug)]
 pub struct KeySet {
     current: BTreeMap<&'static str, Arc<SigningKey>>,
+    /// Every published key (current and previous) by `kid`, for verifying what this
+    /// provider signed (an `id_token_hint`).
+    published: BTreeMap<String, (Algorithm, PublicKey)>,
     jwks: Value,
 }
 
@@ -207,6 +210,12 @@ impl KeySet {
     #[must_use]
     pub fn jwks(&self) -> &Value {
         &self.jwks
+    }
+
+    /// The algorithm and public key of the published key `kid` (current or previous).
+    #[must_use]
+    pub fn published_key(&self, kid: &str) -> Option<(Algorithm, &PublicKey)> {
+        self.published.get(kid).map(|(alg, key)| (*alg, key))
     }
 }
 
@@ -231,13 +240,17 @@ impl Keys {
             .bind(alg.as_str())
             .fetch_optional(&db.pool)
             .await?;
+            // Several instances may start at once: only a key older than the limit is
+            // superseded, and the partial unique index of migration 0005 lets one
+            // new current key per algorithm in, so they all end up with the same one.
+            let cutoff = now().saturating_sub(max_age);
             match current {
                 None => {
-                    rotate_alg(db, config, alg).await?;
+                    rotate_alg(db, config, alg, cutoff).await?;
                 }
-                Some((created,)) if now().saturating_sub(created) > max_age => {
+                Some((created,)) if created < cutoff => {
                     tracing::info!(alg = alg.as_str(), "signing key expired, rotating");
-                    rotate_alg(db, config, alg).await?;
+                    rotate_alg(db, config, alg, cutoff).await?;
                 }
                 Some(_) => {}
             }
@@ -277,12 +290,21 @@ impl Keys {
 pub async fn rotate(db: &Db, config: &Config) -> Result<Vec<String>, KeysError> {
     let mut kids = Vec::new();
     for alg in SIGNING_ALGORITHMS {
-        kids.push(rotate_alg(db, config, alg).await?);
+        kids.push(rotate_alg(db, config, alg, i64::MAX).await?);
     }
     Ok(kids)
 }
 
-async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, KeysError> {
+/// Supersedes the current `alg` key if it was created before `older_than` and adds a
+/// new current key; returns the kid of the key current afterwards. When another
+/// instance rotated first (its key is current and not older than `older_than`), the
+/// new key is dropped and the other instance's key is returned.
+async fn rotate_alg(
+    db: &Db,
+    config: &Config,
+    alg: Algorithm,
+    older_than: i64,
+) -> Result<String, KeysError> {
     // RSA generation takes a while: keep it off the async worker threads.
     let bits = config.rsa_bits;
     let key = tokio::task::spawn_blocking(move || SigningKey::generate(alg, bits))
@@ -295,16 +317,19 @@ async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, 
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE signing_keys SET superseded_at = $1, retire_at = $2 \
-         WHERE alg = $3 AND superseded_at IS NULL",
+         WHERE alg = $3 AND superseded_at IS NULL AND created_at < $4",
     )
     .bind(now)
     .bind(retire_at)
     .bind(alg.as_str())
+    .bind(older_than)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    // At most one current key per algorithm (unique index on alg where
+    // superseded_at IS NULL): a concurrent rotation that committed first wins.
+    let inserted = sqlx::query(
         "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
     .bind(&key.kid)
     .bind(alg.as_str())
@@ -312,10 +337,22 @@ async fn rotate_alg(db: &Db, config: &Config, alg: Algorithm) -> Result<String, 
     .bind(public)
     .bind(now)
     .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    tracing::info!(alg = alg.as_str(), kid = %key.kid, "new signing key");
-    Ok(key.kid)
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        tx.commit().await?;
+        tracing::info!(alg = alg.as_str(), kid = %key.kid, "new signing key");
+        return Ok(key.kid);
+    }
+    tx.rollback().await?;
+    let (kid,): (String,) =
+        sqlx::query_as("SELECT kid FROM signing_keys WHERE alg = $1 AND superseded_at IS NULL")
+            .bind(alg.as_str())
+            .fetch_one(&db.pool)
+            .await?;
+    tracing::info!(alg = alg.as_str(), kid = %kid, "another instance created the signing key first");
+    Ok(kid)
 }
 
 async fn load(db: &Db) -> Result<KeySet, KeysError> {
@@ -328,9 +365,15 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
     .await?;
     let mut current = BTreeMap::new();
     let mut published = Vec::new();
+    let mut verifying = BTreeMap::new();
     for (kid, alg, private, public_jwk, superseded_at) in rows {
-        let public: Value =
-            serde_json::from_str(&public_jwk).map_err(|_| KeysError::Corrupt(kid.clone()))?;
+        let corrupt = || KeysError::Corrupt(kid.clone());
+        let public: Value = serde_json::from_str(&public_jwk).map_err(|_| corrupt())?;
+        let key = Jwk::from_json(&public_jwk)
+            .and_then(|jwk| jwk.to_public_key())
+            .map_err(|_| corrupt())?;
+        let algorithm = Algorithm::parse(&alg).map_err(|_| corrupt())?;
+        verifying.insert(kid.clone(), (algorithm, key));
         published.push(public);
         if superseded_at.is_none() {
             let key = SigningKey::decode(kid, &alg, &private)?;
@@ -340,16 +383,19 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
     }
     Ok(KeySet {
         current,
+        published: verifying,
         jwks: serde_json::json!({ "keys": published }),
     })
 }
 
-/// The provider's DID and its Credential API session key.
+/// The provider's DID and its Credential API session key, and the secret salt of
+/// pairwise subject identifiers.
 pub struct ProviderIdentity {
     did: Did,
     key_agreement_uri: String,
     x25519: X25519PrivateKey,
     signing: PrivateKey,
+    pairwise_salt: zeroize::Zeroizing<Vec<u8>>,
 }
 
 impl core::fmt::Debug for ProviderIdentity {
@@ -385,12 +431,43 @@ impl ProviderIdentity {
         let x_multikey = did::key::multikey_encode(&PublicKey::X25519(x25519.public_key()))
             .map_err(|e| KeysError::Generate(e.to_string()))?;
         let key_agreement_uri = format!("{}#{x_multikey}", did.as_str());
+        // Shared by every instance on the database (the first start stores it), so a
+        // pairwise `sub` does not depend on which instance finished the login.
+        let fresh_salt = wallet_core::random::SecureRandom::bytes::<32>(&mut OsRandom)
+            .map_err(|e| KeysError::Generate(e.to_string()))?;
+        let salt = db
+            .setting_insert_or_get("pairwise_subject_salt", &b64u_encode(fresh_salt))
+            .await?;
+        let pairwise_salt = zeroize::Zeroizing::new(
+            b64u_decode(&salt).map_err(|_| KeysError::Corrupt("pairwise salt".into()))?,
+        );
+        if pairwise_salt.len() < 32 {
+            return Err(KeysError::Corrupt("pairwise salt".into()));
+        }
         Ok(Self {
             did,
             key_agreement_uri,
             x25519,
             signing: PrivateKey::Ed25519(key),
+            pairwise_salt,
         })
+    }
+
+    /// A pairwise subject identifier (OIDC Core §8.1, which suggests
+    /// `sub = SHA-256(sector_identifier || local_account_id || salt)`):
+    /// base64url(SHA-256(sector ‖ 0x00 ‖ holder DID ‖ 0x00 ‖ salt)). The separators
+    /// keep two different (sector, DID) pairs from hashing the same bytes; the secret
+    /// salt keeps clients from computing each other's identifiers from a known DID.
+    #[must_use]
+    pub fn pairwise_subject(&self, sector: &str, holder_did: &str) -> String {
+        use sha2::Digest as _;
+        let mut h = sha2::Sha256::new();
+        h.update(sector.as_bytes());
+        h.update([0u8]);
+        h.update(holder_did.as_bytes());
+        h.update([0u8]);
+        h.update(self.pairwise_salt.as_slice());
+        b64u_encode(h.finalize())
     }
 
     /// A Domain Linkage Credential (DIF Well Known DID Configuration, JSON Web Token

@@ -18,12 +18,14 @@
 //!   status poll.
 //! - [`mapping`]: the client's `id_token_mapping` over a JSON view of the
 //!   verified presentation.
-//! - [`clock`]: the injected clock of presentation verification.
+//! - [`clock`]: the injected clock of presentation verification and of the cleanup.
+//! - [`cleanup`]: deleting expired sessions, codes and tokens in the background.
 //! - [`demo`]: the demo relying party and the demo (unverified) email issuer.
 //! - [`error`]: the single mapping of failures to OAuth/OIDC error responses.
 //!
 //! Logs never carry secrets, codes, tokens, login challenges or personal data.
 
+pub mod cleanup;
 pub mod clients;
 pub mod clock;
 pub mod config;
@@ -184,6 +186,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         "provider-server listening"
     );
     spawn_key_reloader(&state);
+    cleanup::spawn_cleanup(&state);
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -342,8 +342,27 @@ pub async fn complete_login(
         .map_err(AppError::internal)?
         .ok_or_else(|| AppError::invalid_request("the client no longer exists"))?
         .config;
+    let sub = grants::subject(state, &client, &holder.did)?;
+    // OIDC Core §3.1.2.1 id_token_hint: "If the End-User identified by the ID Token is
+    // logged in or is logged in by the request, then the Authorization Server returns
+    // a positive response; otherwise, it SHOULD return an error, such as
+    // login_required."
+    if request
+        .id_token_hint_sub
+        .as_ref()
+        .is_some_and(|h| *h != sub)
+    {
+        let params = vec![
+            ("error", "login_required".to_owned()),
+            (
+                "error_description",
+                "the wallet's holder is not the End-User of id_token_hint".to_owned(),
+            ),
+        ];
+        return finish(state, login_challenge, &request, params).await;
+    }
     let grant = Grant {
-        sub: Some(grants::subject(&state.config.issuer, &holder.did)),
+        sub: Some(sub),
         claims: holder.claims,
         scope: request.scope.clone(),
         nonce: request.nonce.clone(),

@@ -115,6 +115,9 @@ async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
                         id_token_mapping: read_json(args.id_token_mapping.as_deref())?,
                         trusted_issuers: args.trusted_issuers,
                         jwks: read_json(args.jwks.as_deref())?,
+                        subject_type: Some(args.subject_type),
+                        require_auth_time: Some(args.require_auth_time),
+                        sector_identifier_uri: None,
                     };
                     let created = clients::create(&db, new).await?;
                     println!("{}", serde_json::to_string_pretty(&created)?);

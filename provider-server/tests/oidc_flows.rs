@@ -772,3 +772,46 @@ async fn token_endpoint_errors_are_clean() {
     let response = p.http.post(p.url("/token")).body(big).send().await.unwrap();
     assert_eq!(response.status(), 413);
 }
+
+/// A NUL byte is a valid character in SQLite TEXT but PostgreSQL refuses it in any
+/// string parameter: raw request values that reach a query must be screened first, or
+/// the same request is a 400 on SQLite and a 500 on PostgreSQL.
+#[tokio::test]
+async fn nul_bytes_are_client_errors_on_every_backend() {
+    use base64::Engine as _;
+    let p = Provider::start().await;
+    let conf = p.client("client_secret_post", "RS256").await;
+    let response = p
+        .http
+        .get(authorize_url(&p, "abc%00", "&response_type=code"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(response.headers().get("location").is_none());
+    let form = format!(
+        "grant_type=client_credentials&client_id={}%00&client_secret={}",
+        conf.config.client_id,
+        conf.client_secret.as_deref().unwrap()
+    );
+    for (body, basic) in [
+        (form, None),
+        (
+            "grant_type=client_credentials".to_owned(),
+            Some(base64::engine::general_purpose::STANDARD.encode("a%00b:secret")),
+        ),
+    ] {
+        let mut request = p
+            .http
+            .post(p.url("/token"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(b) = basic {
+            request = request.header("authorization", format!("Basic {b}"));
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_client");
+    }
+}

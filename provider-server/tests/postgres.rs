@@ -15,7 +15,7 @@ mod support;
 mod wallet;
 
 use serde_json::{Value, json};
-use support::{Provider, REDIRECT, params_of};
+use support::{Provider, REDIRECT, TestDatabase, params_of};
 use wallet_core::credential_api::seal_challenge;
 use wallet_core::did::{self, DidUrl};
 use wallet_core::encoding::hex_decode;
@@ -24,17 +24,12 @@ use wallet_core::jws::{Algorithm, verify_jwt};
 use wallet_core::keys::{PublicKey, X25519PrivateKey};
 use wallet_core::random::OsRandom;
 
-fn postgres_url() -> String {
-    std::env::var("PROVIDER_TEST_POSTGRES_URL").expect(
-        "PROVIDER_TEST_POSTGRES_URL is not set: run this test through scripts/with-postgres",
-    )
-}
-
 #[tokio::test]
 async fn two_instances_share_one_postgres() {
-    let url = postgres_url();
-    let a = Provider::start_on(Some(&url), None, |_| {}).await;
-    let b = Provider::start_on(Some(&url), Some(&a.issuer), |_| {}).await;
+    // One fresh database, shared by both instances.
+    let db = TestDatabase::create().await;
+    let a = Provider::start_on(Some(&db.url), None, |_| {}).await;
+    let b = Provider::start_on(Some(&db.url), Some(&a.issuer), |_| {}).await;
     assert_eq!(a.state.db.backend, provider_server::db::Backend::Postgres);
     // Both instances serve the same keys and the same provider DID.
     let jwks_a: Value = a.get_json("/jwks").await;
@@ -202,9 +197,9 @@ async fn oid4vp_login_across_two_instances() {
     use oid4vp_wallet::{AppWallet, Held, WalletLink, direct_post, fetch_request_object, status};
     use provider_server::clients::{self, NewClient};
 
-    let url = postgres_url();
-    let a = Provider::start_on(Some(&url), None, |_| {}).await;
-    let b = Provider::start_on(Some(&url), Some(&a.issuer), |_| {}).await;
+    let db = TestDatabase::create().await;
+    let a = Provider::start_on(Some(&db.url), None, |_| {}).await;
+    let b = Provider::start_on(Some(&db.url), Some(&a.issuer), |_| {}).await;
     let issuer = wallet::party();
     let client = clients::create(
         &a.state.db,

@@ -6,6 +6,20 @@
 //! an HTML page (RFC 6749 §4.1.2.1: the server "MUST NOT automatically redirect the
 //! user-agent to the invalid redirection URI"); after that, they go back to the
 //! client in the requested response mode, with `state` and `iss` (RFC 9207).
+//!
+//! The provider keeps no browser session: every authorization request runs a fresh
+//! wallet login. Hence (OIDC Core §3.1.2.1):
+//! - `prompt=login` and every `max_age` (0 included) are satisfied by construction,
+//!   and every id_token of a login carries `auth_time` (the time the wallet's
+//!   presentation was verified), whatever the client registered as
+//!   `require_auth_time`;
+//! - `prompt=none` is always `login_required`;
+//! - `prompt=consent` is satisfied by the wallet, which asks its user to approve every
+//!   presentation, and `prompt=select_account` by the login page, which lists the
+//!   wallets to choose from (each wallet lets its user pick the identity);
+//! - `id_token_hint` must be an id_token this provider issued to the client (else
+//!   `invalid_request`); the login then succeeds only for the End-User it names:
+//!   a wallet login by another holder ends in `login_required`.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -17,6 +31,7 @@ use crate::AppState;
 use crate::clients::{self, LoginConfiguration};
 use crate::error::{AppError, ErrorCode};
 use crate::login;
+use crate::oidc::grants;
 use crate::web::{self, Params};
 
 /// The script that submits a `form_post` response.
@@ -91,6 +106,10 @@ pub struct AuthorizationRequest {
     pub code_challenge: Option<String>,
     /// `max_age`, seconds.
     pub max_age: Option<u64>,
+    /// The `sub` of a verified `id_token_hint`: only that End-User may complete
+    /// the login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_hint_sub: Option<String>,
 }
 
 /// `GET /authorize`.
@@ -159,7 +178,13 @@ async fn authorize(
     };
     let validated = match mode_error {
         Some(e) => Err((ErrorCode::InvalidRequest, e.to_owned())),
-        None => validate(&params, &client.config, response_type, target.clone()),
+        None => validate(
+            state,
+            &params,
+            &client.config,
+            response_type,
+            target.clone(),
+        ),
     };
     let request = match validated {
         Ok(request) => request,
@@ -177,6 +202,7 @@ async fn authorize(
 }
 
 fn validate(
+    state: &AppState,
     params: &Params,
     client: &LoginConfiguration,
     response_type: Option<ResponseType>,
@@ -241,15 +267,26 @@ fn validate(
             prompt_none = true;
         }
     }
-    let max_age = match params.get("max_age") {
+    let max_age = match params.get("max_age").map(parse_max_age) {
         None => None,
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) => Some(n),
-            Err(_) => return fail(ErrorCode::InvalidRequest, "max_age must be a number"),
+        Some(Some(n)) => Some(n),
+        Some(None) => {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "max_age must be a non-negative integer (seconds)",
+            );
+        }
+    };
+    let id_token_hint_sub = match params.get("id_token_hint") {
+        None => None,
+        Some(hint) => match grants::verify_id_token_hint(state, &client.client_id, hint) {
+            Ok(sub) => Some(sub),
+            Err(description) => return fail(ErrorCode::InvalidRequest, &description),
         },
     };
     // Every login is a fresh wallet handshake: there is no provider session to reuse,
-    // so prompt=none can never be satisfied without UI.
+    // so prompt=none can never be satisfied without UI (an id_token_hint names an
+    // End-User but does not log them in).
     if prompt_none {
         return fail(ErrorCode::LoginRequired, "a wallet login is required");
     }
@@ -261,7 +298,18 @@ fn validate(
         nonce,
         code_challenge,
         max_age,
+        id_token_hint_sub,
     })
+}
+
+/// OIDC Core §3.1.2.1: `max_age` is a number of seconds, so only ASCII digits (no
+/// sign, no fraction, no exponent). A value beyond `u64` is still a valid age: it
+/// saturates.
+fn parse_max_age(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(value.parse::<u64>().unwrap_or(u64::MAX))
 }
 
 /// RFC 7636 §4.3 with S256 only.

@@ -8,7 +8,7 @@ use wallet_core::encoding::b64u_encode;
 use wallet_core::jws::Algorithm;
 
 use crate::AppState;
-use crate::clients::LoginConfiguration;
+use crate::clients::{LoginConfiguration, SubjectType};
 use crate::error::AppError;
 use crate::web::{handle_hash, now, random_handle};
 
@@ -30,10 +30,32 @@ pub struct Grant {
     pub code_challenge: Option<String>,
 }
 
-/// `sub`: stable per holder DID and issuer, and not the DID itself:
+/// The `sub` of `holder_did` at `client`: stable across logins, never the DID
+/// itself; [`public_subject`] or, for a `pairwise` client, the holder's identifier
+/// in the client's sector ([`crate::keys::ProviderIdentity::pairwise_subject`]).
+///
+/// # Errors
+/// A pairwise client without a sector identifier (registration refuses those; 500).
+pub fn subject(
+    state: &AppState,
+    client: &LoginConfiguration,
+    holder_did: &str,
+) -> Result<String, AppError> {
+    match client.subject_type {
+        SubjectType::Public => Ok(public_subject(&state.config.issuer, holder_did)),
+        SubjectType::Pairwise => {
+            let sector = client
+                .sector_identifier()
+                .ok_or_else(|| AppError::internal("pairwise client without one sector"))?;
+            Ok(state.identity.pairwise_subject(&sector, holder_did))
+        }
+    }
+}
+
+/// The public `sub`: stable per holder DID and issuer, and not the DID itself:
 /// base64url(SHA-256(issuer ‖ 0x00 ‖ holder DID)).
 #[must_use]
-pub fn subject(issuer: &str, holder_did: &str) -> String {
+pub fn public_subject(issuer: &str, holder_did: &str) -> String {
     let mut h = Sha256::new();
     h.update(issuer.as_bytes());
     h.update([0u8]);
@@ -102,6 +124,51 @@ pub fn id_token(
         set("c_hash", Value::String(half_hash(alg, c)));
     }
     key.sign_jwt(&claims).map_err(AppError::internal)
+}
+
+/// Checks an `id_token_hint` (OIDC Core §3.1.2.1) and returns its `sub`: an id_token
+/// this provider signed (with a key it still publishes, current or previous), issued
+/// by this issuer to `client_id`. Its expiry is not checked: the hint names an
+/// End-User of a "current or past authenticated session", and OIDC Core expects old
+/// id_tokens here.
+///
+/// # Errors
+/// A description for `invalid_request`.
+pub fn verify_id_token_hint(
+    state: &AppState,
+    client_id: &str,
+    token: &str,
+) -> Result<String, String> {
+    let invalid = |why: &str| format!("id_token_hint is not valid: {why}");
+    let header = wallet_core::jws::peek_header(token).map_err(|_| invalid("not a JWS"))?;
+    let kid = header.kid.ok_or_else(|| invalid("no kid"))?;
+    let set = state
+        .keys
+        .get()
+        .map_err(|_| invalid("signing keys unavailable"))?;
+    let (alg, key) = set
+        .published_key(&kid)
+        .ok_or_else(|| invalid("not signed by a key of this provider"))?;
+    let claims = wallet_core::jws::verify_jwt(token, key, &[alg])
+        .map_err(|_| invalid("signature does not verify"))?
+        .claims;
+    if claims.get("iss").and_then(Value::as_str) != Some(state.config.issuer.as_str()) {
+        return Err(invalid("issued by another issuer"));
+    }
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == client_id,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(client_id)),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(invalid("issued to another client"));
+    }
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| invalid("no sub"))
 }
 
 /// Stores a new authorization code for `grant`; returns the code.
@@ -283,11 +350,13 @@ pub async fn create_family(
 ) -> Result<String, AppError> {
     let family_id = random_handle()?;
     sqlx::query(
-        "INSERT INTO refresh_families (family_id, client_id, code_hash, revoked) VALUES ($1, $2, $3, 0)",
+        "INSERT INTO refresh_families (family_id, client_id, code_hash, revoked, created_at) \
+         VALUES ($1, $2, $3, 0, $4)",
     )
     .bind(&family_id)
     .bind(client_id)
     .bind(code_hash)
+    .bind(now())
     .execute(&state.db.pool)
     .await?;
     Ok(family_id)

@@ -1,21 +1,149 @@
-//! A provider on a real socket with a real SQLite file, for the integration tests.
+//! A provider on a real socket with a real database, for the integration tests.
+//!
+//! The database is a fresh SQLite file per provider, or — with
+//! `PROVIDER_TEST_DATABASE=postgres` and the server URL in `PROVIDER_TEST_POSTGRES_URL`
+//! (what `scripts/with-postgres` exports) — a fresh PostgreSQL database per provider,
+//! created under a random name and dropped when the provider is. Either way every test
+//! starts from an empty, freshly migrated database; tests that share one between two
+//! instances pass its URL to [`Provider::start_on`] themselves.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+
+use sqlx::Connection as _;
 
 use provider_server::clients::{self, CreatedClient, NewClient};
 use provider_server::config::Config;
 use provider_server::login::{VerifiedHolder, complete_login};
 use provider_server::{AppState, app};
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 pub struct Provider {
     pub issuer: String,
     /// This instance's own address (differs from `issuer` when instances share one).
     pub base: String,
     pub state: AppState,
+    /// The database URL the provider runs on.
+    pub database_url: String,
     pub http: reqwest::Client,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database this provider created for itself, if any.
+    _db: Option<TestDatabase>,
+}
+
+/// Chooses the backend of providers started without a database URL.
+pub const DATABASE_ENV: &str = "PROVIDER_TEST_DATABASE";
+/// The PostgreSQL server URL (any database on it; `scripts/with-postgres` sets it).
+pub const POSTGRES_URL_ENV: &str = "PROVIDER_TEST_POSTGRES_URL";
+
+/// Whether `PROVIDER_TEST_DATABASE` asks for PostgreSQL (`postgres`) rather than SQLite
+/// (unset or `sqlite`). Any other value stops the test: a typo must not silently test
+/// SQLite again.
+pub fn postgres_requested() -> bool {
+    match std::env::var(DATABASE_ENV).as_deref() {
+        Err(_) | Ok("" | "sqlite") => false,
+        Ok("postgres") => true,
+        Ok(other) => panic!("{DATABASE_ENV}={other}: expected sqlite or postgres"),
+    }
+}
+
+/// The PostgreSQL server URL; panics with a hint when it is not set.
+pub fn postgres_server_url() -> String {
+    std::env::var(POSTGRES_URL_ENV).unwrap_or_else(|_| {
+        panic!("{POSTGRES_URL_ENV} is not set: run the tests through scripts/with-postgres")
+    })
+}
+
+/// A fresh database for several providers to share: an SQLite file, or a PostgreSQL
+/// database when `PROVIDER_TEST_DATABASE=postgres`. Dropped with this guard.
+pub struct SharedDatabase {
+    pub url: String,
+    _dir: tempfile::TempDir,
+    _db: Option<TestDatabase>,
+}
+
+impl SharedDatabase {
+    pub async fn create() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        if postgres_requested() {
+            let db = TestDatabase::create().await;
+            return Self {
+                url: db.url.clone(),
+                _dir: dir,
+                _db: Some(db),
+            };
+        }
+        Self {
+            url: format!("sqlite://{}/shared.db?mode=rwc", dir.path().display()),
+            _dir: dir,
+            _db: None,
+        }
+    }
+}
+
+/// A fresh PostgreSQL database (random name) on the server of
+/// `PROVIDER_TEST_POSTGRES_URL`, dropped — connections and all — when this guard is.
+#[derive(Debug)]
+pub struct TestDatabase {
+    /// The URL naming the new database.
+    pub url: String,
+    server_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// Creates the database.
+    pub async fn create() -> Self {
+        let server_url = postgres_server_url();
+        let name = format!(
+            "provider_test_{}",
+            wallet_core::encoding::hex_encode(
+                wallet_core::random::SecureRandom::bytes::<8>(&mut wallet_core::random::OsRandom)
+                    .unwrap()
+            )
+        );
+        let mut admin = sqlx::PgConnection::connect(&server_url).await.unwrap();
+        // The name is ours (hex), so formatting it into the statement is safe.
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        admin.close().await.unwrap();
+        let mut url = url::Url::parse(&server_url).unwrap();
+        url.set_path(&format!("/{name}"));
+        Self {
+            url: url.into(),
+            server_url,
+            name,
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Best effort: the provider's pool still holds connections (its server task
+    /// outlives the test body), hence `WITH (FORCE)`. A failure leaves the database
+    /// to the throw-away cluster.
+    fn drop(&mut self) {
+        let server_url = self.server_url.clone();
+        let statement = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop cannot await, and the test's runtime may be shutting down: use a
+        // runtime of our own on a thread of our own.
+        let _ = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&server_url).await {
+                    let _ = sqlx::query(&statement).execute(&mut admin).await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub const REDIRECT: &str = "http://rp.example/cb";
@@ -29,7 +157,8 @@ impl Provider {
         Self::start_on(None, None, edit).await
     }
 
-    /// A provider on `database_url` (default: a fresh SQLite file), with `issuer`
+    /// A provider on `database_url` (default: a fresh database of the backend
+    /// `PROVIDER_TEST_DATABASE` names, SQLite unless it says `postgres`), with `issuer`
     /// (default: its own address).
     pub async fn start_on(
         database_url: Option<&str>,
@@ -40,13 +169,22 @@ impl Provider {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let own = format!("http://{}", listener.local_addr().unwrap());
         let issuer = issuer.map_or_else(|| own.clone(), str::to_owned);
-        let url = database_url.map_or_else(
-            || format!("sqlite://{}/provider.db?mode=rwc", dir.path().display()),
-            str::to_owned,
-        );
+        let own_db = if database_url.is_none() && postgres_requested() {
+            Some(TestDatabase::create().await)
+        } else {
+            None
+        };
+        let url = match (database_url, &own_db) {
+            (Some(url), _) => url.to_owned(),
+            (None, Some(db)) => db.url.clone(),
+            (None, None) => format!("sqlite://{}/provider.db?mode=rwc", dir.path().display()),
+        };
         let mut config = Config::for_tests(&issuer, &url);
         edit(&mut config);
         let state = AppState::new(config).await.unwrap();
+        if own_db.is_some() {
+            assert_eq!(state.db.backend, provider_server::db::Backend::Postgres);
+        }
         let router = app(state.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         let http = reqwest::Client::builder()
@@ -57,8 +195,10 @@ impl Provider {
             issuer,
             base: own,
             state,
+            database_url: url,
             http,
             _dir: dir,
+            _db: own_db,
         }
     }
 
@@ -121,6 +261,58 @@ impl Provider {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// An authorization request URL for `client_id` and `redirect_uri` with
+    /// `scope=openid&state=s1` and `extra` (`&name=value…`, already encoded).
+    pub fn authorize_url(&self, client_id: &str, redirect_uri: &str, extra: &str) -> String {
+        format!(
+            "{}/authorize?client_id={client_id}&redirect_uri={}&scope=openid&state=s1{extra}",
+            self.base,
+            url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
+        )
+    }
+
+    /// Redeems `code` at `/token` with HTTP Basic; panics unless it is a 200.
+    pub async fn redeem(&self, client: &CreatedClient, code: &str, redirect_uri: &str) -> Value {
+        let response = self
+            .http
+            .post(self.url("/token"))
+            .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+            .form(&[
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("redirect_uri", redirect_uri),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    /// Verifies an id_token against this provider's JWKS (wallet-core) and returns
+    /// its claims.
+    pub async fn id_token_claims(&self, id_token: &str) -> Map<String, Value> {
+        let jwks = self.get_json("/jwks").await;
+        let kid = wallet_core::jws::peek_header(id_token)
+            .unwrap()
+            .kid
+            .unwrap();
+        let jwk = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == kid.as_str())
+            .unwrap();
+        let alg = wallet_core::jws::Algorithm::parse(jwk["alg"].as_str().unwrap()).unwrap();
+        let key = wallet_core::jwk::Jwk::from_json(&jwk.to_string())
+            .unwrap()
+            .to_public_key()
+            .unwrap();
+        wallet_core::jws::verify_jwt(id_token, &key, &[alg])
+            .unwrap()
+            .claims
     }
 }
 
