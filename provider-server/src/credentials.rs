@@ -129,29 +129,41 @@ pub async fn get_credentials(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
-    let session = login::live_session(&state, handle).await?;
-    let (wallet_uri, wallet_public) = wallet_key(&session)?;
-    let client = client_of(&state, &session).await?;
     let challenge = hex_encode(
         OsRandom
             .bytes::<VP_CHALLENGE_LEN>()
             .map_err(|_| AppError::internal("OS random source failed"))?,
     );
-    let updated = sqlx::query(
+    // One statement checks that the session is live and past the key exchange,
+    // replaces the outstanding challenge and reads the session back, so the wallet
+    // key returned is the one this challenge belongs to.
+    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
         "UPDATE login_sessions SET vp_challenge = $1 WHERE id_hash = $2 AND completed_at IS NULL \
-         AND challenge_state = 'answered' AND wallet_key_uri = $3",
+         AND expires_at > $3 AND challenge_state = 'answered' \
+         RETURNING request, wallet_key_uri, expires_at",
     )
     .bind(&challenge)
     .bind(handle_hash(handle))
-    .bind(&wallet_uri)
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected();
-    if updated != 1 {
+    .bind(web::now())
+    .fetch_optional(&state.db.pool)
+    .await?;
+    let Some((request, wallet_key_uri, expires_at)) = row else {
+        // Say precisely why (a second read only on this refused path).
+        let session = login::live_session(&state, handle).await?;
+        wallet_key(&session)?;
         return Err(AppError::invalid_request(
             "login session finished or key exchange replaced",
         ));
-    }
+    };
+    let session = Session {
+        request: serde_json::from_str(&request).map_err(AppError::internal)?,
+        challenge: None,
+        wallet_key_uri,
+        vp_challenge: Some(challenge.clone()),
+        expires_at,
+    };
+    let (wallet_uri, wallet_public) = wallet_key(&session)?;
+    let client = client_of(&state, &session).await?;
     let mut client_info = Map::new();
     client_info.insert("client_id".into(), client.client_id.clone().into());
     client_info.insert("name".into(), client.name.clone().into());
@@ -232,7 +244,7 @@ pub async fn post_credentials(
         MessageBody::Reject(_) => login::reject_login(&state, handle).await?,
         MessageBody::SubmitCredential(vp) => {
             let holder = verify_submission(&state, handle, &session, vp).await?;
-            login::complete_login(&state, handle, holder).await?
+            login::complete_session(&state, handle, session, holder).await?
         }
         other => {
             return Err(AppError::invalid_request(format!(

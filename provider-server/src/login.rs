@@ -265,10 +265,6 @@ pub async fn post_challenge(
         AppError::invalid_request("body must be {encryptionKeyUri, encryptedChallenge, nonce}")
     })?;
     let wallet_key = wallet_session_key(&answer.encryption_key_uri)?;
-    let session = live_session(&state, handle).await?;
-    let issued = session
-        .challenge
-        .ok_or_else(|| AppError::invalid_request("no challenge was issued"))?;
     let opened = open_challenge(
         &answer.encrypted_challenge,
         &answer.nonce,
@@ -276,24 +272,33 @@ pub async fn post_challenge(
         &wallet_key,
     )
     .map_err(|e| AppError::invalid_request(format!("encrypted challenge rejected: {e}")))?;
-    let expected = hex_decode(&issued).map_err(AppError::internal)?;
-    if !bool::from(opened.as_slice().ct_eq(expected.as_slice())) {
-        return Err(AppError::invalid_request("challenge does not match"));
-    }
-    // Single use: only the first answer to this issued challenge moves the state.
+    // One statement checks that the session is live, that the box holds the challenge
+    // issued last, and spends it: only the first answer moves the state. (The
+    // challenge is no secret from the wallet, which received it in the clear; what
+    // this binds is the wallet's session key to this login.)
     let won = sqlx::query(
         "UPDATE login_sessions SET challenge_state = 'answered', wallet_key_uri = $1 \
          WHERE id_hash = $2 AND challenge = $3 AND challenge_state = 'issued' \
-         AND completed_at IS NULL",
+         AND completed_at IS NULL AND expires_at > $4",
     )
     .bind(&answer.encryption_key_uri)
     .bind(handle_hash(handle))
-    .bind(&issued)
+    .bind(hex_encode(&opened))
+    .bind(now())
     .execute(&state.db.pool)
     .await?
     .rows_affected()
         == 1;
     if !won {
+        // Only a refused answer pays for a second read, to say precisely why.
+        let session = live_session(&state, handle).await?;
+        let issued = session
+            .challenge
+            .ok_or_else(|| AppError::invalid_request("no challenge was issued"))?;
+        let expected = hex_decode(&issued).map_err(AppError::internal)?;
+        if !bool::from(opened.as_slice().ct_eq(expected.as_slice())) {
+            return Err(AppError::invalid_request("challenge does not match"));
+        }
         return Err(AppError::invalid_request("challenge already used"));
     }
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -335,6 +340,17 @@ pub async fn complete_login(
     holder: VerifiedHolder,
 ) -> Result<String, AppError> {
     let session = live_session(state, login_challenge).await?;
+    complete_session(state, login_challenge, session, holder).await
+}
+
+/// [`complete_login`] for a caller that has just read the live `session` (saves
+/// reading it again; the completing `UPDATE` still checks it is live and unfinished).
+pub(crate) async fn complete_session(
+    state: &AppState,
+    login_challenge: &str,
+    session: Session,
+    holder: VerifiedHolder,
+) -> Result<String, AppError> {
     let now = now();
     let request = session.request;
     let client = clients::get(&state.db, &request.client_id)
