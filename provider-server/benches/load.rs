@@ -135,6 +135,14 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
     );
     // Warm-up: connections, page cache, key caches.
     closed_loop(&env, args.concurrency, Duration::from_secs(1)).await?;
+    let _ = STEP_COUNT
+        .iter()
+        .map(|c| c.swap(0, Ordering::Relaxed))
+        .count();
+    let _ = STEP_NANOS
+        .iter()
+        .map(|c| c.swap(0, Ordering::Relaxed))
+        .count();
 
     let phases: Vec<&str> = args.phases.split(',').map(str::trim).collect();
     let mut closed_rate = None;
@@ -153,6 +161,7 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
         );
         stats.print_latency("login latency");
         cpu.report(stats.latencies.len())?;
+        print_steps();
     }
     if phases.contains(&"open") {
         let rate = args
@@ -170,10 +179,12 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
         );
         stats.print_latency("login latency from scheduled start");
         cpu.report(stats.latencies.len())?;
+        print_steps();
     }
     if phases.contains(&"token") {
         let started = Instant::now();
         let codes = make_codes(&env, args.concurrency, args.tokens).await?;
+        print_steps();
         println!(
             "\n[token] {} codes made by whole logins in {:.1} s",
             codes.len(),
@@ -464,7 +475,9 @@ fn urlencode(s: &str) -> String {
 
 /// One whole wallet login up to the code.
 async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
+    let t = Instant::now();
     let (lc, verifier) = authorize(env).await?;
+    let t = step(0, t);
     // Key exchange.
     let session = X25519PrivateKey::generate(&mut OsRandom)?;
     let mk = did::key::multikey_encode(&PublicKey::X25519(session.public_key()))?;
@@ -479,6 +492,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         .await?
         .json()
         .await?;
+    let t = step(1, t);
     let provider_uri = str_of(&c, "dAppEncryptionKeyUri")?.to_owned();
     let url = DidUrl::parse(&provider_uri)?;
     let PublicKey::X25519(provider_key) =
@@ -502,6 +516,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         .send()
         .await?;
     ensure!(r.status() == 204, "POST challenge: {}", r.status());
+    let t = step(2, t);
     // The request.
     let text = env
         .http
@@ -513,6 +528,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         .await?
         .text()
         .await?;
+    let t = step(3, t);
     let encrypted = EncryptedMessage::from_json(&text)?;
     let message = credential_api::decrypt(&encrypted, &session, &provider_key, &provider_uri)?;
     let MessageBody::RequestCredential(content) = message.body.clone() else {
@@ -584,6 +600,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         .await?;
     ensure!(r.status() == 200, "POST credentials: {}", r.status());
     let answer: Value = r.json().await?;
+    step(5, t);
     let redirect = url::Url::parse(str_of(&answer, "redirect_to")?)?;
     let code = redirect
         .query_pairs()
@@ -595,6 +612,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
 
 /// `POST /token` for one code; checks an id_token came back.
 async fn redeem(env: &Env, (code, verifier): Code) -> Result<()> {
+    let t = Instant::now();
     let body = format!(
         "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={verifier}",
         urlencode(&code),
@@ -614,6 +632,7 @@ async fn redeem(env: &Env, (code, verifier): Code) -> Result<()> {
         tokens.get("id_token").and_then(Value::as_str).is_some(),
         "token response without id_token"
     );
+    step(6, t);
     Ok(())
 }
 
@@ -655,6 +674,40 @@ impl Stats {
 }
 
 static FIRST_ERROR: AtomicBool = AtomicBool::new(false);
+
+/// The HTTP steps of a login, timed from the driver (request sent → response read).
+const STEPS: [&str; 7] = [
+    "GET /authorize",
+    "GET /api/v1/challenge",
+    "POST /api/v1/challenge",
+    "GET /api/v1/credentials",
+    "wallet: decrypt + PEX + sign VP + encrypt",
+    "POST /api/v1/credentials",
+    "POST /token",
+];
+static STEP_NANOS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static STEP_COUNT: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+
+fn step(i: usize, since: Instant) -> Instant {
+    let now = Instant::now();
+    STEP_NANOS[i].fetch_add(
+        u64::try_from((now - since).as_nanos()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+    STEP_COUNT[i].fetch_add(1, Ordering::Relaxed);
+    now
+}
+
+/// Prints the mean time of each step since the last call, and resets the sums.
+fn print_steps() {
+    for (i, name) in STEPS.iter().enumerate() {
+        let n = STEP_COUNT[i].swap(0, Ordering::Relaxed);
+        let ns = STEP_NANOS[i].swap(0, Ordering::Relaxed);
+        if n > 0 {
+            println!("    {name:<42} mean {:>8.2} ms", ns as f64 / n as f64 / 1e6);
+        }
+    }
+}
 
 fn note_error(e: &anyhow::Error) {
     if !FIRST_ERROR.swap(true, Ordering::Relaxed) {
