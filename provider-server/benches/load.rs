@@ -135,14 +135,9 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
     );
     // Warm-up: connections, page cache, key caches.
     closed_loop(&env, args.concurrency, Duration::from_secs(1)).await?;
-    let _ = STEP_COUNT
-        .iter()
-        .map(|c| c.swap(0, Ordering::Relaxed))
-        .count();
-    let _ = STEP_NANOS
-        .iter()
-        .map(|c| c.swap(0, Ordering::Relaxed))
-        .count();
+    for c in STEP_COUNT.iter().chain(&STEP_NANOS) {
+        c.store(0, Ordering::Relaxed);
+    }
 
     let phases: Vec<&str> = args.phases.split(',').map(str::trim).collect();
     let mut closed_rate = None;
@@ -588,6 +583,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         &mut OsRandom,
     )?
     .to_json();
+    let t = step(4, t);
     let r = env
         .http
         .post(format!(
