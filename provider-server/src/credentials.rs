@@ -16,7 +16,6 @@ pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
@@ -253,9 +252,7 @@ pub async fn post_credentials(
             )));
         }
     };
-    let mut response = Json(json!({ "redirect_to": redirect_to })).into_response();
-    web::no_store(response.headers_mut());
-    Ok(response)
+    Ok(web::json_no_store(json!({ "redirect_to": redirect_to })))
 }
 
 /// What the client requires, parsed from its Login Configuration.

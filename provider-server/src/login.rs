@@ -3,7 +3,6 @@
 //! (`/api/v1/challenge`) and the credential exchange (`/api/v1/credentials`), and
 //! [`complete_login`], which turns a verified holder into the authorization response.
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -231,14 +230,11 @@ pub async fn get_challenge(
             "unknown, expired or finished login session",
         ));
     }
-    let mut response = Json(json!({
+    Ok(web::json_no_store(json!({
         "dAppName": state.config.name,
         "dAppEncryptionKeyUri": state.identity.key_agreement_uri(),
         "challenge": challenge,
-    }))
-    .into_response();
-    web::no_store(response.headers_mut());
-    Ok(response)
+    })))
 }
 
 /// The body of `POST /api/v1/challenge`.

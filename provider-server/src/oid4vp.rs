@@ -33,7 +33,6 @@
 
 mod vp_token;
 
-use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -159,25 +158,6 @@ impl Transaction {
     }
 }
 
-/// The login session cookie's value, if the request carries one.
-fn login_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LOGIN_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-}
-
-fn json_no_store(value: Value) -> Response {
-    let mut response = Json(value).into_response();
-    web::no_store(response.headers_mut());
-    response
-}
-
 /// `GET /api/v1/oid4vp/request?login_challenge=…` → `{authorization_request,
 /// client_id, request_uri, request_uri_method, expires_in}`: a new transaction for
 /// the live login session, and a cookie naming the session for the
@@ -223,7 +203,7 @@ pub async fn create_request(
             .append_pair("request_uri_method", "post")
             .finish()
     );
-    let mut response = json_no_store(json!({
+    let mut response = web::json_no_store(json!({
         "authorization_request": authorization_request,
         "client_id": client_id,
         "request_uri": request_uri,
@@ -377,7 +357,7 @@ async fn record(
 fn redirect_answer(state: &AppState, code: &str) -> Response {
     // The fragment, as in §8.2's example: the code reaches only the page's script,
     // never a server log, a proxy or a Referer header.
-    json_no_store(json!({
+    web::json_no_store(json!({
         "redirect_uri": format!("{}{CALLBACK_PATH}#response_code={code}", state.config.issuer)
     }))
 }
@@ -428,7 +408,7 @@ pub async fn direct_post(State(state): State<AppState>, body: Bytes) -> Result<R
             tracing::info!(client_id = %session.request.client_id, error = %error, "oid4vp wallet error");
             return Ok(match code {
                 Some(code) => redirect_answer(&state, &code),
-                None => json_no_store(json!({})),
+                None => web::json_no_store(json!({})),
             });
         }
         vp_token::Answer::VpToken {
@@ -558,13 +538,15 @@ pub async fn status(
     let delivered = all.iter().any(|t| t.delivered_at.is_some());
     if let Some(i) = all.iter().position(Transaction::is_deliverable) {
         let tx = all.swap_remove(i);
-        return Ok(json_no_store(match deliver(&state, login, tx).await? {
-            Some(url) => json!({"status": "complete", "redirect_to": url}),
-            None => json!({"status": "delivered"}),
-        }));
+        return Ok(web::json_no_store(
+            match deliver(&state, login, tx).await? {
+                Some(url) => json!({"status": "complete", "redirect_to": url}),
+                None => json!({"status": "delivered"}),
+            },
+        ));
     }
     if delivered {
-        return Ok(json_no_store(json!({"status": "delivered"})));
+        return Ok(web::json_no_store(json!({"status": "delivered"})));
     }
     let now = state.clock.now();
     let latest = all.first();
@@ -576,7 +558,7 @@ pub async fn status(
         Some(t) if t.answered_at.is_none() && t.expires_at <= now => json!({"status": "expired"}),
         _ => json!({"status": "pending"}),
     };
-    Ok(json_no_store(answer))
+    Ok(web::json_no_store(answer))
 }
 
 /// The body of `POST /api/v1/oid4vp/response_code`.
@@ -604,7 +586,7 @@ pub async fn redeem_response_code(
 ) -> Result<Response, AppError> {
     let login = match query.handle() {
         Ok(h) => h.to_owned(),
-        Err(e) => login_cookie(&headers).ok_or(e)?,
+        Err(e) => web::cookie(&headers, LOGIN_COOKIE).ok_or(e)?,
     };
     let body: ResponseCodeBody = serde_json::from_slice(&body)
         .map_err(|_| AppError::invalid_request("body must be {\"response_code\": …}"))?;
@@ -623,7 +605,7 @@ pub async fn redeem_response_code(
     let redirect_to = deliver(&state, &login, tx)
         .await?
         .ok_or_else(|| invalid("the response_code was already used"))?;
-    Ok(json_no_store(json!({ "redirect_to": redirect_to })))
+    Ok(web::json_no_store(json!({ "redirect_to": redirect_to })))
 }
 
 /// `GET /login/oid4vp/callback`: the page the wallet sends the browser to; its

@@ -95,6 +95,29 @@ pub fn no_store(headers: &mut HeaderMap) {
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }
 
+/// A JSON response that no cache may keep (flow state, tokens, challenges).
+pub fn json_no_store(value: serde_json::Value) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut response = axum::Json(value).into_response();
+    no_store(response.headers_mut());
+    response
+}
+
+/// The value of cookie `name` in the request's `Cookie` headers, if present,
+/// non-empty and at most 128 bytes (every cookie we set is a short random handle).
+#[must_use]
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+}
+
 /// Security headers for every HTML page: no framing, no referrer, nothing loaded
 /// from anywhere else. `script_hash` allows exactly one inline script.
 pub fn html_security_headers(headers: &mut HeaderMap, script_hash: Option<&str>) {

@@ -443,15 +443,7 @@ async fn logout(State(state): State<RpState>, headers: HeaderMap) -> Response {
 
 /// The session cookie's value, if the browser sent one.
 fn session_id(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
+    crate::web::cookie(headers, COOKIE)
 }
 
 fn set_cookie(response: &mut Response, state: &RpState, value: &str, max_age: i64) {
