@@ -9,6 +9,7 @@ use wallet_core::jws::Algorithm;
 
 use crate::AppState;
 use crate::clients::{LoginConfiguration, SubjectType};
+use crate::db::Backend;
 use crate::error::AppError;
 use crate::web::{handle_hash, now, random_handle};
 
@@ -339,27 +340,66 @@ pub async fn lookup_access_token(
     }
 }
 
-/// Starts a refresh token family (linked to the code that began it).
+/// What a redeemed code yields: an access token and the first refresh token of a
+/// new family linked to the code.
+#[derive(Debug)]
+pub struct CodeTokens {
+    /// The access token.
+    pub access: String,
+    /// The refresh token.
+    pub refresh: String,
+}
+
+/// Stores the family, the access token and the refresh token a redeemed code yields,
+/// in one database round trip: on PostgreSQL one statement (data-modifying CTEs, so
+/// all three rows or none); on SQLite three statements sent together (each its own
+/// commit, as before: a failure part-way leaves only rows whose handles were never
+/// shown, which the cleanup removes).
 ///
 /// # Errors
 /// Database failures (500).
-pub async fn create_family(
+pub async fn create_code_tokens(
     state: &AppState,
     client_id: &str,
-    code_hash: Option<&str>,
-) -> Result<String, AppError> {
+    grant: &Grant,
+    code_hash: &str,
+) -> Result<CodeTokens, AppError> {
     let family_id = random_handle()?;
-    sqlx::query(
-        "INSERT INTO refresh_families (family_id, client_id, code_hash, revoked, created_at) \
-         VALUES ($1, $2, $3, 0, $4)",
-    )
-    .bind(&family_id)
-    .bind(client_id)
-    .bind(code_hash)
-    .bind(now())
-    .execute(&state.db.pool)
-    .await?;
-    Ok(family_id)
+    let access = random_handle()?;
+    let refresh = random_handle()?;
+    let data = serde_json::to_string(grant).map_err(AppError::internal)?;
+    let now = now();
+    let sql = match state.db.backend {
+        Backend::Sqlite => {
+            "INSERT INTO refresh_families (family_id, client_id, code_hash, revoked, created_at) \
+             VALUES ($1, $2, $3, 0, $4); \
+             INSERT INTO access_tokens (token_hash, client_id, grant_data, code_hash, family_id, \
+             expires_at, revoked) VALUES ($5, $2, $6, $3, $1, $7, 0); \
+             INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, expires_at) \
+             VALUES ($8, $1, $2, $6, $9)"
+        }
+        Backend::Postgres => {
+            "WITH f AS (INSERT INTO refresh_families (family_id, client_id, code_hash, revoked, \
+             created_at) VALUES ($1, $2, $3, 0, $4)), \
+             a AS (INSERT INTO access_tokens (token_hash, client_id, grant_data, code_hash, \
+             family_id, expires_at, revoked) VALUES ($5, $2, $6, $3, $1, $7, 0)) \
+             INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, expires_at) \
+             VALUES ($8, $1, $2, $6, $9)"
+        }
+    };
+    sqlx::query(sql)
+        .bind(&family_id)
+        .bind(client_id)
+        .bind(code_hash)
+        .bind(now)
+        .bind(handle_hash(&access))
+        .bind(data)
+        .bind(now.saturating_add(i64::from(state.config.access_token_lifetime_secs)))
+        .bind(handle_hash(&refresh))
+        .bind(now.saturating_add(i64::from(state.config.refresh_token_lifetime_secs)))
+        .execute(&state.db.pool)
+        .await?;
+    Ok(CodeTokens { access, refresh })
 }
 
 /// Stores a new refresh token in `family_id`; returns it.

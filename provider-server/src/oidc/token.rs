@@ -180,17 +180,13 @@ async fn authorization_code(
         return Err(AppError::invalid_grant("code expired"));
     }
     check_pkce(&redeemed.grant, params.get("code_verifier"))?;
-    let family = grants::create_family(state, &client.client_id, Some(&redeemed.code_hash)).await?;
-    let access = grants::create_access_token(
+    let grants::CodeTokens { access, refresh } = grants::create_code_tokens(
         state,
         &client.client_id,
         &redeemed.grant,
-        Some(&redeemed.code_hash),
-        Some(&family),
+        &redeemed.code_hash,
     )
     .await?;
-    let refresh =
-        grants::create_refresh_token(state, &client.client_id, &family, &redeemed.grant).await?;
     let id_token = grants::id_token(state, client, &redeemed.grant, Some(&access), None)?;
     tracing::info!(client_id = %client.client_id, "code redeemed");
     Ok(token_response(
