@@ -106,7 +106,7 @@ async fn run(args: Args) -> Result<()> {
 
 async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
     let issuer = Party::new()?;
-    let client = register_client(provider, &issuer)?;
+    let (client_id, client_secret) = register_client(provider, &issuer)?;
     let wallets: Vec<Arc<Wallet>> = (0..args.holders.max(1))
         .map(|_| Wallet::new(&issuer).map(Arc::new))
         .collect::<Result<_>>()?;
@@ -117,11 +117,12 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
             .pool_max_idle_per_host(1024)
             .tcp_nodelay(true)
             .build()?,
-        client_id: client.0,
         basic: format!(
             "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", client.1, client.2))
+            base64::engine::general_purpose::STANDARD
+                .encode(format!("{client_id}:{client_secret}"))
         ),
+        client_id,
         wallets,
     });
     println!(
@@ -305,8 +306,8 @@ fn cpu_model() -> String {
 }
 
 /// Registers the load client with `provider-server client create`; returns
-/// (client_id, client_id, client_secret).
-fn register_client(provider: &ProviderProcess, issuer: &Party) -> Result<(String, String, String)> {
+/// (client_id, client_secret).
+fn register_client(provider: &ProviderProcess, issuer: &Party) -> Result<(String, String)> {
     let definition = provider.data_dir.join("definition.json");
     std::fs::write(&definition, email_definition().to_string())?;
     let mapping = provider.data_dir.join("mapping.json");
@@ -338,9 +339,10 @@ fn register_client(provider: &ProviderProcess, issuer: &Party) -> Result<(String
         String::from_utf8_lossy(&out.stderr)
     );
     let config: Value = serde_json::from_slice(&out.stdout)?;
-    let id = str_of(&config, "client_id")?.to_owned();
-    let secret = str_of(&config, "client_secret")?.to_owned();
-    Ok((id.clone(), id, secret))
+    Ok((
+        str_of(&config, "client_id")?.to_owned(),
+        str_of(&config, "client_secret")?.to_owned(),
+    ))
 }
 
 fn str_of<'a>(v: &'a Value, name: &str) -> Result<&'a str> {
@@ -711,51 +713,81 @@ fn note_error(e: &anyhow::Error) {
     }
 }
 
-async fn closed_loop(env: &Arc<Env>, concurrency: usize, duration: Duration) -> Result<Stats> {
-    let started = Instant::now();
-    let deadline = started + duration;
+/// Runs `concurrency` workers that take job numbers 0, 1, 2, … while `more(i)` holds
+/// and run `op(env, i)` for each; collects each success with its latency and counts
+/// the failures (the first one is printed).
+async fn run_workers<T, F, Fut>(
+    env: &Arc<Env>,
+    concurrency: usize,
+    more: impl Fn(usize) -> bool + Send + Sync + 'static,
+    op: F,
+) -> Result<(Vec<(Duration, T)>, u64)>
+where
+    T: Send + 'static,
+    F: Fn(Arc<Env>, usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<T>> + Send,
+{
     let next = Arc::new(AtomicU64::new(0));
+    let more = Arc::new(more);
+    let op = Arc::new(op);
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
-        let env = Arc::clone(env);
-        let next = Arc::clone(&next);
+        let (env, next, more, op) = (
+            Arc::clone(env),
+            Arc::clone(&next),
+            Arc::clone(&more),
+            Arc::clone(&op),
+        );
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            while Instant::now() < deadline {
+            let mut done = Vec::new();
+            let mut errors = 0u64;
+            loop {
                 let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let wallet = &env.wallets[i % env.wallets.len()];
+                if !more(i) {
+                    break;
+                }
                 let t = Instant::now();
-                match full_login(&env, wallet).await {
-                    Ok(()) => latencies.push(t.elapsed()),
+                match op(Arc::clone(&env), i).await {
+                    Ok(value) => done.push((t.elapsed(), value)),
                     Err(e) => {
                         note_error(&e);
                         errors += 1;
                     }
                 }
             }
-            (latencies, errors)
+            (done, errors)
         }));
     }
-    collect(tasks, started).await
+    let mut done = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (d, e) = t.await?;
+        done.extend(d);
+        errors += e;
+    }
+    Ok((done, errors))
 }
 
-async fn collect(
-    tasks: Vec<tokio::task::JoinHandle<(Vec<Duration>, u64)>>,
-    started: Instant,
-) -> Result<Stats> {
-    let mut stats = Stats {
-        latencies: Vec::new(),
-        errors: 0,
-        elapsed: Duration::ZERO,
-    };
-    for t in tasks {
-        let (l, e) = t.await?;
-        stats.latencies.extend(l);
-        stats.errors += e;
-    }
-    stats.elapsed = started.elapsed();
-    Ok(stats)
+/// The wallet for job `i` (the workers cycle through the holders).
+fn wallet_for(env: &Env, i: usize) -> Arc<Wallet> {
+    Arc::clone(&env.wallets[i % env.wallets.len()])
+}
+
+async fn closed_loop(env: &Arc<Env>, concurrency: usize, duration: Duration) -> Result<Stats> {
+    let started = Instant::now();
+    let deadline = started + duration;
+    let (done, errors) = run_workers(
+        env,
+        concurrency,
+        move |_| Instant::now() < deadline,
+        |env, i| async move { full_login(&env, &wallet_for(&env, i)).await },
+    )
+    .await?;
+    Ok(Stats {
+        latencies: done.into_iter().map(|(d, ())| d).collect(),
+        errors,
+        elapsed: started.elapsed(),
+    })
 }
 
 async fn open_loop(env: &Arc<Env>, rate: u64, duration: Duration) -> Result<Stats> {
@@ -768,74 +800,59 @@ async fn open_loop(env: &Arc<Env>, rate: u64, duration: Duration) -> Result<Stat
         tokio::time::sleep_until(scheduled.into()).await;
         let env = Arc::clone(env);
         tasks.push(tokio::spawn(async move {
-            let wallet = &env.wallets[i as usize % env.wallets.len()];
-            match full_login(&env, wallet).await {
-                Ok(()) => (vec![scheduled.elapsed()], 0),
-                Err(e) => {
-                    note_error(&e);
-                    (Vec::new(), 1)
-                }
-            }
+            full_login(&env, &wallet_for(&env, i as usize))
+                .await
+                .map(|()| scheduled.elapsed())
         }));
     }
-    collect(tasks, started).await
+    let mut stats = Stats {
+        latencies: Vec::new(),
+        errors: 0,
+        elapsed: Duration::ZERO,
+    };
+    for t in tasks {
+        match t.await? {
+            Ok(latency) => stats.latencies.push(latency),
+            Err(e) => {
+                note_error(&e);
+                stats.errors += 1;
+            }
+        }
+    }
+    stats.elapsed = started.elapsed();
+    Ok(stats)
 }
 
 async fn make_codes(env: &Arc<Env>, concurrency: usize, n: usize) -> Result<Vec<Code>> {
-    let next = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let env = Arc::clone(env);
-        let next = Arc::clone(&next);
-        tasks.push(tokio::spawn(async move {
-            let mut codes = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                if i >= n {
-                    break;
-                }
-                let wallet = &env.wallets[i % env.wallets.len()];
-                match login_to_code(&env, wallet).await {
-                    Ok(c) => codes.push(c),
-                    Err(e) => note_error(&e),
-                }
-            }
-            codes
-        }));
-    }
-    let mut codes = Vec::with_capacity(n);
-    for t in tasks {
-        codes.extend(t.await?);
-    }
-    Ok(codes)
+    let (done, _) = run_workers(
+        env,
+        concurrency,
+        move |i| i < n,
+        |env, i| async move { login_to_code(&env, &wallet_for(&env, i)).await },
+    )
+    .await?;
+    Ok(done.into_iter().map(|(_, code)| code).collect())
 }
 
 async fn redeem_codes(env: &Arc<Env>, concurrency: usize, codes: Vec<Code>) -> Result<Stats> {
-    let queue = Arc::new(std::sync::Mutex::new(codes));
+    let n = codes.len();
+    let codes = Arc::new(codes);
     let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let env = Arc::clone(env);
-        let queue = Arc::clone(&queue);
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            let mut errors = 0;
-            loop {
-                let next = queue.lock().ok().and_then(|mut q| q.pop());
-                let Some(code) = next else { break };
-                let t = Instant::now();
-                match redeem(&env, code).await {
-                    Ok(()) => latencies.push(t.elapsed()),
-                    Err(e) => {
-                        note_error(&e);
-                        errors += 1;
-                    }
-                }
-            }
-            (latencies, errors)
-        }));
-    }
-    collect(tasks, started).await
+    let (done, errors) = run_workers(
+        env,
+        concurrency,
+        move |i| i < n,
+        move |env, i| {
+            let code = codes[i].clone();
+            async move { redeem(&env, code).await }
+        },
+    )
+    .await?;
+    Ok(Stats {
+        latencies: done.into_iter().map(|(d, ())| d).collect(),
+        errors,
+        elapsed: started.elapsed(),
+    })
 }
 
 async fn idle_sessions(
@@ -847,26 +864,14 @@ async fn idle_sessions(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_before = provider.rss_kib()?;
     let db_before = provider.db_bytes();
-    let next = Arc::new(AtomicU64::new(0));
-    let mut tasks = Vec::new();
-    for _ in 0..concurrency {
-        let env = Arc::clone(env);
-        let next = Arc::clone(&next);
-        tasks.push(tokio::spawn(async move {
-            let mut ok = 0u64;
-            while (next.fetch_add(1, Ordering::Relaxed) as usize) < n {
-                match authorize(&env).await {
-                    Ok(_) => ok += 1,
-                    Err(e) => note_error(&e),
-                }
-            }
-            ok
-        }));
-    }
-    let mut made = 0;
-    for t in tasks {
-        made += t.await?;
-    }
+    let (done, _) = run_workers(
+        env,
+        concurrency,
+        move |i| i < n,
+        |env, _| async move { authorize(&env).await },
+    )
+    .await?;
+    let made = done.len() as u64;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_after = provider.rss_kib()?;
     let db_after = provider.db_bytes();
