@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the provider's hot paths, in process:
 //! `cargo bench -p provider-server --bench hot`.
 //!
-//! - one SQLite statement through the sqlx pool the server uses (read and write),
+//! - one SQLite statement through the connection the server uses (read and write),
 //! - id_token signing (EdDSA, ES256, RS256 through aws-lc-rs).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -24,24 +24,25 @@ fn database(c: &mut Criterion) {
     let url = format!("sqlite://{}/bench.db?mode=rwc", dir.path().display());
     let db = rt.block_on(Db::connect(&url)).unwrap();
     rt.block_on(
-        sqlx::query("INSERT INTO settings (name, value) VALUES ('bench', 'x')").execute(&db.pool),
+        provider_server::db::query("INSERT INTO settings (name, value) VALUES ('bench', 'x')")
+            .execute(&db),
     )
     .unwrap();
-    c.bench_function("sqlite select one row (sqlx Any pool)", |b| {
+    c.bench_function("sqlite select one row (server connection)", |b| {
         b.to_async(&rt).iter(|| async {
             db.setting("bench").await.unwrap();
         });
     });
     let mut i = 0u64;
-    c.bench_function("sqlite insert one row (sqlx Any pool)", |b| {
+    c.bench_function("sqlite insert one row (server connection)", |b| {
         b.to_async(&rt).iter(|| {
             i += 1;
             let name = format!("k{i}");
             let db = &db;
             async move {
-                sqlx::query("INSERT INTO settings (name, value) VALUES ($1, 'v')")
+                provider_server::db::query("INSERT INTO settings (name, value) VALUES ($1, 'v')")
                     .bind(name)
-                    .execute(&db.pool)
+                    .execute(db)
                     .await
                     .unwrap();
             }

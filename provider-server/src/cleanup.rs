@@ -122,10 +122,10 @@ pub async fn purge(db: &Db, now: i64, grace: i64, batch: i64) -> Result<Purged, 
     let mut counts = [0u64; STATEMENTS.len()];
     for (sql, deleted) in STATEMENTS.iter().zip(&mut counts) {
         loop {
-            let n = sqlx::query(sql)
+            let n = crate::db::query(sql)
                 .bind(cutoff)
                 .bind(batch)
-                .execute(&db.pool)
+                .execute(db)
                 .await?
                 .rows_affected();
             *deleted = deleted.saturating_add(n);

@@ -54,7 +54,7 @@ pub enum ClientError {
     Metadata(String),
     /// A database failure.
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(#[from] crate::db::DbError),
     /// The stored configuration could not be read back.
     #[error("stored client configuration is corrupt: {0}")]
     Corrupt(String),
@@ -446,14 +446,14 @@ pub async fn create(db: &Db, new: NewClient) -> Result<CreatedClient, ClientErro
         Some(random_handle().map_err(|_| ClientError::Random)?)
     };
     let json = serde_json::to_string(&config).map_err(|e| ClientError::Corrupt(e.to_string()))?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO clients (client_id, secret_hash, config, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(&config.client_id)
     .bind(secret.as_deref().map(handle_hash))
     .bind(json)
     .bind(config.created_at)
-    .execute(&db.pool)
+    .execute(db)
     .await?;
     Ok(CreatedClient {
         config,
@@ -493,9 +493,9 @@ pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>, Clien
         return Ok(Some(hit));
     }
     let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT config, secret_hash FROM clients WHERE client_id = $1")
+        crate::db::query_as("SELECT config, secret_hash FROM clients WHERE client_id = $1")
             .bind(client_id)
-            .fetch_optional(&db.pool)
+            .fetch_optional(db)
             .await?;
     let client = row
         .map(|(config, secret_hash)| {
@@ -555,8 +555,8 @@ impl Cache {
 /// [`ClientError::Db`], [`ClientError::Corrupt`].
 pub async fn list(db: &Db) -> Result<Vec<LoginConfiguration>, ClientError> {
     let rows: Vec<(String,)> =
-        sqlx::query_as("SELECT config FROM clients ORDER BY created_at, client_id")
-            .fetch_all(&db.pool)
+        crate::db::query_as("SELECT config FROM clients ORDER BY created_at, client_id")
+            .fetch_all(db)
             .await?;
     rows.into_iter()
         .map(|(c,)| serde_json::from_str(&c).map_err(|e| ClientError::Corrupt(e.to_string())))
@@ -572,9 +572,9 @@ pub async fn delete(db: &Db, client_id: &str) -> Result<bool, ClientError> {
     if client_id.contains('\0') {
         return Ok(false);
     }
-    let result = sqlx::query("DELETE FROM clients WHERE client_id = $1")
+    let result = crate::db::query("DELETE FROM clients WHERE client_id = $1")
         .bind(client_id)
-        .execute(&db.pool)
+        .execute(db)
         .await?;
     Ok(result.rows_affected() > 0)
 }

@@ -136,7 +136,7 @@ pub async fn get_credentials(
     // One statement checks that the session is live and past the key exchange,
     // replaces the outstanding challenge and reads the session back, so the wallet
     // key returned is the one this challenge belongs to.
-    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
+    let row: Option<(String, Option<String>, i64)> = crate::db::query_as(
         "UPDATE login_sessions SET vp_challenge = $1 WHERE id_hash = $2 AND completed_at IS NULL \
          AND expires_at > $3 AND challenge_state = 'answered' \
          RETURNING request, wallet_key_uri, expires_at",
@@ -144,7 +144,7 @@ pub async fn get_credentials(
     .bind(&challenge)
     .bind(handle_hash(handle))
     .bind(web::now())
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&state.db)
     .await?;
     let Some((request, wallet_key_uri, expires_at)) = row else {
         // Say precisely why (a second read only on this refused path).
@@ -382,13 +382,13 @@ async fn verify_submission(
         )
     })?;
     // Single use, atomically: only the first submission for this challenge wins.
-    let won = sqlx::query(
+    let won = crate::db::query(
         "UPDATE login_sessions SET vp_challenge = NULL WHERE id_hash = $1 AND vp_challenge = $2 \
          AND completed_at IS NULL",
     )
     .bind(handle_hash(handle))
     .bind(&challenge)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;

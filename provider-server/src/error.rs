@@ -139,8 +139,8 @@ impl AppError {
     }
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(e: sqlx::Error) -> Self {
+impl From<crate::db::DbError> for AppError {
+    fn from(e: crate::db::DbError) -> Self {
         Self::Internal(format!("database: {e}"))
     }
 }

@@ -37,11 +37,8 @@ pub const SIGNING_ALGORITHMS: [Algorithm; 3] =
 #[non_exhaustive]
 pub enum KeysError {
     /// Database failure.
-    #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
-    /// Database failure while opening.
     #[error(transparent)]
-    Open(#[from] crate::db::DbError),
+    Db(#[from] crate::db::DbError),
     /// A stored key cannot be decoded.
     #[error("stored key {0} is corrupt")]
     Corrupt(String),
@@ -233,12 +230,12 @@ impl Keys {
     pub async fn init(db: &Db, config: &Config) -> Result<Self, KeysError> {
         let max_age = i64::from(config.signing_key_lifetime_days).saturating_mul(86_400);
         for alg in SIGNING_ALGORITHMS {
-            let current: Option<(i64,)> = sqlx::query_as(
+            let current: Option<(i64,)> = crate::db::query_as(
                 "SELECT created_at FROM signing_keys WHERE alg = $1 AND superseded_at IS NULL \
                  ORDER BY created_at DESC, kid DESC LIMIT 1",
             )
             .bind(alg.as_str())
-            .fetch_optional(&db.pool)
+            .fetch_optional(db)
             .await?;
             // Several instances may start at once: only a key older than the limit is
             // superseded, and the partial unique index of migration 0005 lets one
@@ -314,8 +311,8 @@ async fn rotate_alg(
     let retire_at = now.saturating_add(i64::from(config.previous_key_retention_secs));
     let public =
         serde_json::to_string(&key.public_jwk()).map_err(|e| KeysError::Generate(e.to_string()))?;
-    let mut tx = db.pool.begin().await?;
-    sqlx::query(
+    let mut tx = db.begin().await?;
+    crate::db::query(
         "UPDATE signing_keys SET superseded_at = $1, retire_at = $2 \
          WHERE alg = $3 AND superseded_at IS NULL AND created_at < $4",
     )
@@ -323,11 +320,11 @@ async fn rotate_alg(
     .bind(retire_at)
     .bind(alg.as_str())
     .bind(older_than)
-    .execute(&mut *tx)
+    .execute_in(&mut tx)
     .await?;
     // At most one current key per algorithm (unique index on alg where
     // superseded_at IS NULL): a concurrent rotation that committed first wins.
-    let inserted = sqlx::query(
+    let inserted = crate::db::query(
         "INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
     )
@@ -336,7 +333,7 @@ async fn rotate_alg(
     .bind(key.encode_private()?)
     .bind(public)
     .bind(now)
-    .execute(&mut *tx)
+    .execute_in(&mut tx)
     .await?
     .rows_affected()
         == 1;
@@ -346,22 +343,23 @@ async fn rotate_alg(
         return Ok(key.kid);
     }
     tx.rollback().await?;
-    let (kid,): (String,) =
-        sqlx::query_as("SELECT kid FROM signing_keys WHERE alg = $1 AND superseded_at IS NULL")
-            .bind(alg.as_str())
-            .fetch_one(&db.pool)
-            .await?;
+    let (kid,): (String,) = crate::db::query_as(
+        "SELECT kid FROM signing_keys WHERE alg = $1 AND superseded_at IS NULL",
+    )
+    .bind(alg.as_str())
+    .fetch_one(db)
+    .await?;
     tracing::info!(alg = alg.as_str(), kid = %kid, "another instance created the signing key first");
     Ok(kid)
 }
 
 async fn load(db: &Db) -> Result<KeySet, KeysError> {
-    let rows: Vec<(String, String, String, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, Option<i64>)> = crate::db::query_as(
         "SELECT kid, alg, private_key, public_jwk, superseded_at FROM signing_keys \
          WHERE retire_at IS NULL OR retire_at > $1 ORDER BY created_at DESC, kid DESC",
     )
     .bind(now())
-    .fetch_all(&db.pool)
+    .fetch_all(db)
     .await?;
     let mut current = BTreeMap::new();
     let mut published = Vec::new();

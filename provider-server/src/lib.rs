@@ -3,7 +3,7 @@
 //! The OpenID Connect provider whose login is the wallet handshake (DESIGN §4–5).
 //!
 //! - [`config`]: flags and environment; `provider-server` starts with none.
-//! - [`db`]: SQLite (WAL, default) or PostgreSQL through `sqlx::Any`, migrations.
+//! - [`db`]: SQLite (WAL, default; rusqlite) or PostgreSQL (sqlx), migrations.
 //! - [`clients`]: Login Configurations (OAuth clients).
 //! - [`keys`]: id_token signing keys (RS256 via aws-lc, ES256, EdDSA) and the
 //!   provider's DID. **Private keys are stored unencrypted in the database.**

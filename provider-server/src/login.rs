@@ -65,7 +65,7 @@ pub async fn create_session(
 ) -> Result<String, AppError> {
     let handle = random_handle()?;
     let now = now();
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO login_sessions (id_hash, client_id, request, created_at, expires_at, \
          challenge_state) VALUES ($1, $2, $3, $4, $5, 'none')",
     )
@@ -74,7 +74,7 @@ pub async fn create_session(
     .bind(serde_json::to_string(request).map_err(AppError::internal)?)
     .bind(now)
     .bind(now.saturating_add(i64::from(state.config.login_session_lifetime_secs)))
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?;
     Ok(handle)
 }
@@ -112,12 +112,12 @@ pub(crate) async fn live_session_by_hash(
     state: &AppState,
     id_hash: &str,
 ) -> Result<Session, AppError> {
-    let row: Option<SessionRow> = sqlx::query_as(
+    let row: Option<SessionRow> = crate::db::query_as(
         "SELECT request, challenge, expires_at, completed_at, challenge_state, wallet_key_uri, \
          vp_challenge FROM login_sessions WHERE id_hash = $1",
     )
     .bind(id_hash)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&state.db)
     .await?;
     match row {
         Some((request, challenge, expires_at, None, challenge_state, wallet_key_uri, vp))
@@ -213,7 +213,7 @@ pub async fn get_challenge(
             .bytes::<CHALLENGE_LEN>()
             .map_err(|_| AppError::internal("OS random source failed"))?,
     );
-    let updated = sqlx::query(
+    let updated = crate::db::query(
         "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
          wallet_key_uri = NULL, vp_challenge = NULL \
          WHERE id_hash = $2 AND completed_at IS NULL AND expires_at > $3",
@@ -221,7 +221,7 @@ pub async fn get_challenge(
     .bind(&challenge)
     .bind(handle_hash(handle))
     .bind(now())
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected();
     // One statement checks the session is live and issues the challenge.
@@ -272,7 +272,7 @@ pub async fn post_challenge(
     // issued last, and spends it: only the first answer moves the state. (The
     // challenge is no secret from the wallet, which received it in the clear; what
     // this binds is the wallet's session key to this login.)
-    let won = sqlx::query(
+    let won = crate::db::query(
         "UPDATE login_sessions SET challenge_state = 'answered', wallet_key_uri = $1 \
          WHERE id_hash = $2 AND challenge = $3 AND challenge_state = 'issued' \
          AND completed_at IS NULL AND expires_at > $4",
@@ -281,7 +281,7 @@ pub async fn post_challenge(
     .bind(handle_hash(handle))
     .bind(hex_encode(&opened))
     .bind(now())
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;
@@ -447,7 +447,7 @@ impl Issued {
             Self::Code(h) => ("DELETE FROM auth_codes WHERE code_hash = $1", h),
             Self::AccessToken(h) => ("DELETE FROM access_tokens WHERE token_hash = $1", h),
         };
-        if let Err(e) = sqlx::query(sql).bind(hash).execute(&state.db.pool).await {
+        if let Err(e) = crate::db::query(sql).bind(hash).execute(&state.db).await {
             tracing::warn!(error = %e, "discarding an unused grant failed");
         }
     }
@@ -493,7 +493,7 @@ async fn finish(
         )
     };
     let now = now();
-    let won = sqlx::query(
+    let won = crate::db::query(
         "UPDATE login_sessions SET completed_at = $1, response = $2 WHERE id_hash = $3 \
          AND completed_at IS NULL AND expires_at > $4",
     )
@@ -501,7 +501,7 @@ async fn finish(
     .bind(stored)
     .bind(handle_hash(login_challenge))
     .bind(now)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;
@@ -524,18 +524,18 @@ pub async fn login_finish(
         .map_err(|e| AppError::ErrorPage(e.to_string()))?;
     let gone = || AppError::ErrorPage("this login has already been delivered".into());
     let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT request, response FROM login_sessions WHERE id_hash = $1")
+        crate::db::query_as("SELECT request, response FROM login_sessions WHERE id_hash = $1")
             .bind(handle_hash(handle))
-            .fetch_optional(&state.db.pool)
+            .fetch_optional(&state.db)
             .await?;
     let Some((request, Some(response))) = row else {
         return Err(gone());
     };
-    let taken = sqlx::query(
+    let taken = crate::db::query(
         "UPDATE login_sessions SET response = NULL WHERE id_hash = $1 AND response IS NOT NULL",
     )
     .bind(handle_hash(handle))
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;

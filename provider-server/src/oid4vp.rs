@@ -96,7 +96,7 @@ fn state_of(handle: &str) -> String {
 }
 
 /// A transaction row.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct Transaction {
     id_hash: String,
     login_hash: String,
@@ -136,10 +136,47 @@ async fn transactions(
         Key::ResponseCode => "WHERE response_code_hash = $1",
         Key::Login => "WHERE login_hash = $1 ORDER BY created_at DESC, id_hash",
     };
-    Ok(sqlx::query_as(&format!("{SELECT} {filter}"))
+    type Row = (
+        String,
+        String,
+        String,
+        i64,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = crate::db::query_as(&format!("{SELECT} {filter}"))
         .bind(hash)
-        .fetch_all(&state.db.pool)
-        .await?)
+        .fetch_all(&state.db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                id_hash,
+                login_hash,
+                nonce,
+                expires_at,
+                answered_at,
+                outcome,
+                holder,
+                error_description,
+                delivered_at,
+            )| Transaction {
+                id_hash,
+                login_hash,
+                nonce,
+                expires_at,
+                answered_at,
+                outcome,
+                holder,
+                error_description,
+                delivered_at,
+            },
+        )
+        .collect())
 }
 
 impl Transaction {
@@ -181,7 +218,7 @@ pub async fn create_request(
     let expires_at = now
         .saturating_add(i64::from(state.config.oid4vp_request_lifetime_secs))
         .min(session.expires_at);
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO oid4vp_transactions (id_hash, state_hash, login_hash, nonce, created_at, \
          expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -191,7 +228,7 @@ pub async fn create_request(
     .bind(&nonce)
     .bind(now)
     .bind(expires_at)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?;
     let client_id = client_id(&state);
     let request_uri = format!("{}{REQUEST_PATH}{handle}", state.config.issuer);
@@ -340,7 +377,7 @@ async fn record(
         })
         .transpose()
         .map_err(AppError::internal)?;
-    sqlx::query(
+    crate::db::query(
         "UPDATE oid4vp_transactions SET outcome = $1, holder = $2, error_description = $3, \
          response_code_hash = $4 WHERE id_hash = $5 AND outcome IS NULL",
     )
@@ -349,7 +386,7 @@ async fn record(
     .bind(error_description.map(crate::error::sanitize_description))
     .bind(code.as_deref().map(handle_hash))
     .bind(&tx.id_hash)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?;
     Ok(code)
 }
@@ -381,14 +418,14 @@ pub async fn direct_post(State(state): State<AppState>, body: Bytes) -> Result<R
     let session = login::live_session_by_hash(&state, &tx.login_hash).await?;
     // §14.3.2 "Protection of the Response URI": one conditional UPDATE; only the
     // first response for this state goes on, whatever its outcome.
-    let won = sqlx::query(
+    let won = crate::db::query(
         "UPDATE oid4vp_transactions SET answered_at = $1 WHERE id_hash = $2 \
          AND answered_at IS NULL AND expires_at > $3",
     )
     .bind(now)
     .bind(&tx.id_hash)
     .bind(now)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;
@@ -466,13 +503,13 @@ async fn deliver(
     login: &str,
     tx: Transaction,
 ) -> Result<Option<String>, AppError> {
-    let won = sqlx::query(
+    let won = crate::db::query(
         "UPDATE oid4vp_transactions SET delivered_at = $1 WHERE id_hash = $2 \
          AND delivered_at IS NULL AND outcome IN ('verified', 'declined')",
     )
     .bind(state.clock.now())
     .bind(&tx.id_hash)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;
@@ -498,10 +535,11 @@ async fn deliver(
     };
     // The holder's claims are not kept once handed over (best effort: the row
     // cannot be delivered twice anyway).
-    if let Err(e) = sqlx::query("UPDATE oid4vp_transactions SET holder = NULL WHERE id_hash = $1")
-        .bind(&tx.id_hash)
-        .execute(&state.db.pool)
-        .await
+    if let Err(e) =
+        crate::db::query("UPDATE oid4vp_transactions SET holder = NULL WHERE id_hash = $1")
+            .bind(&tx.id_hash)
+            .execute(&state.db)
+            .await
     {
         tracing::warn!(error = %e, "clearing a delivered oid4vp holder failed");
     }

@@ -360,10 +360,11 @@ async fn id_token_hint_of_another_holder_ends_in_login_required() {
     assert_eq!(params["iss"], p.issuer);
     assert!(!params.contains_key("code"));
     // Nothing was issued and the session is finished: no code row, no second try.
-    let codes: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM auth_codes WHERE used_at IS NULL")
-        .fetch_one(&p.state.db.pool)
-        .await
-        .unwrap();
+    let codes: (i64,) =
+        provider_server::db::query_as("SELECT COUNT(*) FROM auth_codes WHERE used_at IS NULL")
+            .fetch_one(&p.state.db)
+            .await
+            .unwrap();
     assert_eq!(codes.0, 0);
     let retry = provider_server::login::complete_login(
         &p.state,

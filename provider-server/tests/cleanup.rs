@@ -17,8 +17,8 @@ const HOLDER: &str = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
 const DAY: i64 = 86_400;
 
 async fn count(p: &Provider, table: &str) -> i64 {
-    let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
-        .fetch_one(&p.state.db.pool)
+    let (n,): (i64,) = provider_server::db::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&p.state.db)
         .await
         .unwrap();
     n

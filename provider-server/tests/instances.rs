@@ -22,10 +22,10 @@ fn current_kid(p: &Provider, alg: wallet_core::jws::Algorithm) -> String {
 }
 
 async fn current_keys_per_algorithm(p: &Provider) -> Vec<(String, i64)> {
-    sqlx::query_as(
+    provider_server::db::query_as(
         "SELECT alg, COUNT(*) FROM signing_keys WHERE superseded_at IS NULL GROUP BY alg ORDER BY alg",
     )
-    .fetch_all(&p.state.db.pool)
+    .fetch_all(&p.state.db)
     .await
     .unwrap()
 }

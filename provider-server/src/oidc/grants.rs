@@ -9,7 +9,7 @@ use wallet_core::jws::Algorithm;
 
 use crate::AppState;
 use crate::clients::{LoginConfiguration, SubjectType};
-use crate::db::Backend;
+use crate::db::{self, Backend};
 use crate::error::AppError;
 use crate::web::{handle_hash, now, random_handle};
 
@@ -184,7 +184,7 @@ pub async fn create_code(
 ) -> Result<String, AppError> {
     let code = random_handle()?;
     let data = serde_json::to_string(grant).map_err(AppError::internal)?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, grant_data, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -193,7 +193,7 @@ pub async fn create_code(
     .bind(redirect_uri)
     .bind(data)
     .bind(now().saturating_add(i64::from(state.config.code_lifetime_secs)))
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?;
     Ok(code)
 }
@@ -224,22 +224,22 @@ pub struct RedeemedCode {
 pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<RedeemedCode>, AppError> {
     let code_hash = handle_hash(code);
     // One statement consumes the code and reads it back: the winner gets the row.
-    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+    let row: Option<(String, String, String, i64)> = crate::db::query_as(
         "UPDATE auth_codes SET used_at = $1 WHERE code_hash = $2 AND used_at IS NULL \
          RETURNING client_id, redirect_uri, grant_data, expires_at",
     )
     .bind(now())
     .bind(&code_hash)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&state.db)
     .await?;
     let Some((client_id, redirect_uri, data, expires_at)) = row else {
         // Mark the code first: tokens of the first redemption that are still being
         // written (another instance, another transaction) check this mark when used,
         // so the revocation below cannot miss them. An unknown code marks nothing.
-        let marked = sqlx::query("UPDATE auth_codes SET reused_at = $1 WHERE code_hash = $2")
+        let marked = crate::db::query("UPDATE auth_codes SET reused_at = $1 WHERE code_hash = $2")
             .bind(now())
             .bind(&code_hash)
-            .execute(&state.db.pool)
+            .execute(&state.db)
             .await?
             .rows_affected();
         if marked > 0 {
@@ -258,18 +258,18 @@ pub async fn redeem_code(state: &AppState, code: &str) -> Result<Option<Redeemed
 }
 
 async fn revoke_code_grants(state: &AppState, code_hash: &str) -> Result<(), AppError> {
-    let access = sqlx::query(
+    let access = crate::db::query(
         "UPDATE access_tokens SET revoked = 1 WHERE code_hash = $1 OR family_id IN \
          (SELECT family_id FROM refresh_families WHERE code_hash = $2)",
     )
     .bind(code_hash)
     .bind(code_hash)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected();
-    let families = sqlx::query("UPDATE refresh_families SET revoked = 1 WHERE code_hash = $1")
+    let families = crate::db::query("UPDATE refresh_families SET revoked = 1 WHERE code_hash = $1")
         .bind(code_hash)
-        .execute(&state.db.pool)
+        .execute(&state.db)
         .await?
         .rows_affected();
     if access + families > 0 {
@@ -295,7 +295,7 @@ pub async fn create_access_token(
 ) -> Result<String, AppError> {
     let token = random_handle()?;
     let data = serde_json::to_string(grant).map_err(AppError::internal)?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO access_tokens (token_hash, client_id, grant_data, code_hash, family_id, \
          expires_at, revoked) VALUES ($1, $2, $3, $4, $5, $6, 0)",
     )
@@ -305,7 +305,7 @@ pub async fn create_access_token(
     .bind(code_hash)
     .bind(family_id)
     .bind(now().saturating_add(i64::from(state.config.access_token_lifetime_secs)))
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?;
     Ok(token)
 }
@@ -321,7 +321,7 @@ pub async fn lookup_access_token(
     // A token is live only if neither it, its refresh family, nor the code that began
     // its grant was revoked or reused: the joins make a revocation that raced with the
     // token's issuance still apply.
-    let row: Option<(String, String, i64, i64, i64, Option<i64>)> = sqlx::query_as(
+    let row: Option<(String, String, i64, i64, i64, Option<i64>)> = crate::db::query_as(
         "SELECT a.client_id, a.grant_data, a.expires_at, a.revoked, COALESCE(f.revoked, 0), \
          c.reused_at FROM access_tokens a \
          LEFT JOIN refresh_families f ON f.family_id = a.family_id \
@@ -329,7 +329,7 @@ pub async fn lookup_access_token(
          WHERE a.token_hash = $1",
     )
     .bind(handle_hash(token))
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&state.db)
     .await?;
     match row {
         Some((client_id, data, expires_at, 0, 0, None)) if expires_at > now() => {
@@ -351,10 +351,8 @@ pub struct CodeTokens {
 }
 
 /// Stores the family, the access token and the refresh token a redeemed code yields,
-/// in one database round trip: on PostgreSQL one statement (data-modifying CTEs, so
-/// all three rows or none); on SQLite three statements sent together (each its own
-/// commit, as before: a failure part-way leaves only rows whose handles were never
-/// shown, which the cleanup removes).
+/// all three rows or none: on PostgreSQL in one statement (data-modifying CTEs, one
+/// round trip), on SQLite in one transaction on the process's connection.
 ///
 /// # Errors
 /// Database failures (500).
@@ -364,41 +362,49 @@ pub async fn create_code_tokens(
     grant: &Grant,
     code_hash: &str,
 ) -> Result<CodeTokens, AppError> {
+    const FAMILY: &str = "INSERT INTO refresh_families (family_id, client_id, code_hash, \
+                          revoked, created_at) VALUES ($1, $2, $3, 0, $4)";
+    const ACCESS: &str = "INSERT INTO access_tokens (token_hash, client_id, grant_data, \
+                          code_hash, family_id, expires_at, revoked) \
+                          VALUES ($5, $2, $6, $3, $1, $7, 0)";
+    const REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, client_id, \
+                           grant_data, expires_at) VALUES ($8, $1, $2, $6, $9)";
     let family_id = random_handle()?;
     let access = random_handle()?;
     let refresh = random_handle()?;
     let data = serde_json::to_string(grant).map_err(AppError::internal)?;
     let now = now();
-    let sql = match state.db.backend {
-        Backend::Sqlite => {
-            "INSERT INTO refresh_families (family_id, client_id, code_hash, revoked, created_at) \
-             VALUES ($1, $2, $3, 0, $4); \
-             INSERT INTO access_tokens (token_hash, client_id, grant_data, code_hash, family_id, \
-             expires_at, revoked) VALUES ($5, $2, $6, $3, $1, $7, 0); \
-             INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, expires_at) \
-             VALUES ($8, $1, $2, $6, $9)"
-        }
-        Backend::Postgres => {
-            "WITH f AS (INSERT INTO refresh_families (family_id, client_id, code_hash, revoked, \
-             created_at) VALUES ($1, $2, $3, 0, $4)), \
-             a AS (INSERT INTO access_tokens (token_hash, client_id, grant_data, code_hash, \
-             family_id, expires_at, revoked) VALUES ($5, $2, $6, $3, $1, $7, 0)) \
-             INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, expires_at) \
-             VALUES ($8, $1, $2, $6, $9)"
-        }
+    let bind = |sql| {
+        db::query(sql)
+            .bind(&family_id)
+            .bind(client_id)
+            .bind(code_hash)
+            .bind(now)
+            .bind(handle_hash(&access))
+            .bind(data.as_str())
+            .bind(now.saturating_add(i64::from(state.config.access_token_lifetime_secs)))
+            .bind(handle_hash(&refresh))
+            .bind(now.saturating_add(i64::from(state.config.refresh_token_lifetime_secs)))
     };
-    sqlx::query(sql)
-        .bind(&family_id)
-        .bind(client_id)
-        .bind(code_hash)
-        .bind(now)
-        .bind(handle_hash(&access))
-        .bind(data)
-        .bind(now.saturating_add(i64::from(state.config.access_token_lifetime_secs)))
-        .bind(handle_hash(&refresh))
-        .bind(now.saturating_add(i64::from(state.config.refresh_token_lifetime_secs)))
-        .execute(&state.db.pool)
-        .await?;
+    match state.db.backend {
+        Backend::Postgres => {
+            let sql = "WITH f AS (INSERT INTO refresh_families (family_id, client_id, code_hash, \
+                       revoked, created_at) VALUES ($1, $2, $3, 0, $4)), \
+                       a AS (INSERT INTO access_tokens (token_hash, client_id, grant_data, \
+                       code_hash, family_id, expires_at, revoked) \
+                       VALUES ($5, $2, $6, $3, $1, $7, 0)) \
+                       INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, \
+                       expires_at) VALUES ($8, $1, $2, $6, $9)";
+            bind(sql).execute(&state.db).await?;
+        }
+        Backend::Sqlite => {
+            let mut tx = state.db.begin().await?;
+            for sql in [FAMILY, ACCESS, REFRESH] {
+                bind(sql).execute_in(&mut tx).await?;
+            }
+            tx.commit().await?;
+        }
+    }
     Ok(CodeTokens { access, refresh })
 }
 
@@ -414,7 +420,7 @@ pub async fn create_refresh_token(
 ) -> Result<String, AppError> {
     let token = random_handle()?;
     let data = serde_json::to_string(grant).map_err(AppError::internal)?;
-    sqlx::query(
+    crate::db::query(
         "INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -423,7 +429,7 @@ pub async fn create_refresh_token(
     .bind(client_id)
     .bind(data)
     .bind(now().saturating_add(i64::from(state.config.refresh_token_lifetime_secs)))
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?;
     Ok(token)
 }
@@ -462,21 +468,21 @@ pub async fn redeem_refresh(
     token: &str,
 ) -> Result<Result<RedeemedRefresh, RefreshRefusal>, AppError> {
     let token_hash = handle_hash(token);
-    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+    let row: Option<(String, String, String, i64)> = crate::db::query_as(
         "SELECT family_id, client_id, grant_data, expires_at FROM refresh_tokens WHERE token_hash = $1",
     )
     .bind(&token_hash)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&state.db)
     .await?;
     let Some((family_id, client_id, data, expires_at)) = row else {
         return Ok(Err(RefreshRefusal::Unknown));
     };
-    let won = sqlx::query(
+    let won = crate::db::query(
         "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
     )
     .bind(now())
     .bind(&token_hash)
-    .execute(&state.db.pool)
+    .execute(&state.db)
     .await?
     .rows_affected()
         == 1;
@@ -485,12 +491,12 @@ pub async fn redeem_refresh(
         tracing::warn!("refresh token reused: family revoked");
         return Ok(Err(RefreshRefusal::Reused));
     }
-    let family: Option<(i64, Option<i64>)> = sqlx::query_as(
+    let family: Option<(i64, Option<i64>)> = crate::db::query_as(
         "SELECT f.revoked, c.reused_at FROM refresh_families f \
          LEFT JOIN auth_codes c ON c.code_hash = f.code_hash WHERE f.family_id = $1",
     )
     .bind(&family_id)
-    .fetch_optional(&state.db.pool)
+    .fetch_optional(&state.db)
     .await?;
     if !matches!(family, Some((0, None))) {
         return Ok(Err(RefreshRefusal::Revoked));
@@ -507,13 +513,13 @@ pub async fn redeem_refresh(
 }
 
 async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE refresh_families SET revoked = 1 WHERE family_id = $1")
+    crate::db::query("UPDATE refresh_families SET revoked = 1 WHERE family_id = $1")
         .bind(family_id)
-        .execute(&state.db.pool)
+        .execute(&state.db)
         .await?;
-    sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE family_id = $1")
+    crate::db::query("UPDATE access_tokens SET revoked = 1 WHERE family_id = $1")
         .bind(family_id)
-        .execute(&state.db.pool)
+        .execute(&state.db)
         .await?;
     Ok(())
 }
