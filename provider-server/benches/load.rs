@@ -24,23 +24,34 @@
 //! CPU time of the provider process and of the driver is read from `/proc` for each
 //! phase, so the output says which side spends what per login.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow, bail, ensure};
 use base64::Engine as _;
 use clap::Parser;
-use serde_json::{Map, Value, json};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response};
+use hyper_util::rt::TokioIo;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
+use tokio::net::TcpStream;
 use wallet_core::credential_api::{self, EncryptedMessage, Message, MessageBody, seal_challenge};
 use wallet_core::data_integrity::{self, Cryptosuite, ProofOptions, ProofPurpose};
 use wallet_core::did::{self, Did, DidUrl};
 use wallet_core::encoding::hex_decode;
 use wallet_core::keys::{KeyType, PrivateKey, PublicKey, X25519PrivateKey};
-use wallet_core::pex::{self, Envelope, PresentationDefinition, SubmissionChoice};
+use wallet_core::pex::{
+    self, Envelope, PresentationDefinition, PresentationSubmission, SubmissionChoice,
+};
 use wallet_core::presentation::{
     HolderKey, PresentationOptions, StoredCredential, build_presentation, candidate_from_stored,
 };
@@ -112,18 +123,21 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
         .collect::<Result<_>>()?;
     let env = Arc::new(Env {
         base: provider.base.clone(),
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(1024)
-            .tcp_nodelay(true)
-            .build()?,
-        basic: format!(
+        addr: provider.addr,
+        host: HeaderValue::from_str(&provider.addr.to_string())?,
+        authorize: format!(
+            "/authorize?response_type=code&client_id={client_id}&redirect_uri={}&scope=openid",
+            urlencode(REDIRECT)
+        ),
+        token_redirect: format!("&redirect_uri={}&code_verifier=", urlencode(REDIRECT)),
+        basic: HeaderValue::from_str(&format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD
                 .encode(format!("{client_id}:{client_secret}"))
-        ),
-        client_id,
+        ))?,
         wallets,
+        pool: Mutex::new(Vec::new()),
+        submission: OnceLock::new(),
     });
     println!(
         "machine: {} cores, {}",
@@ -211,6 +225,7 @@ async fn drive(args: &Args, provider: &ProviderProcess) -> Result<()> {
 struct ProviderProcess {
     child: Child,
     pid: u32,
+    addr: SocketAddr,
     base: String,
     data_dir: PathBuf,
     extra: Vec<String>,
@@ -218,12 +233,12 @@ struct ProviderProcess {
 
 impl ProviderProcess {
     async fn start(dir: &Path, extra: &str) -> Result<Self> {
-        let port = free_port()?;
-        let base = format!("http://127.0.0.1:{port}");
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
+        let base = format!("http://{addr}");
         let extra: Vec<String> = extra.split_whitespace().map(str::to_owned).collect();
         let child = Command::new(env!("CARGO_BIN_EXE_provider-server"))
             .arg("--bind")
-            .arg(format!("127.0.0.1:{port}"))
+            .arg(addr.to_string())
             .arg("--issuer")
             .arg(&base)
             .arg("--data-dir")
@@ -239,6 +254,7 @@ impl ProviderProcess {
         let process = Self {
             child,
             pid,
+            addr,
             base,
             data_dir: dir.to_owned(),
             extra,
@@ -422,10 +438,103 @@ fn unix_now() -> i64 {
 
 struct Env {
     base: String,
-    http: reqwest::Client,
-    client_id: String,
-    basic: String,
+    addr: SocketAddr,
+    /// The `Host` header of every request.
+    host: HeaderValue,
+    /// `/authorize?…` up to the per-login parameters (state, nonce, PKCE challenge).
+    authorize: String,
+    /// The `/token` form after the code: `&redirect_uri=…&code_verifier=`.
+    token_redirect: String,
+    /// `Basic …` of the client (client_secret_basic at `/token`).
+    basic: HeaderValue,
     wallets: Vec<Arc<Wallet>>,
+    /// Idle keep-alive connections; a login takes one and gives it back.
+    pool: Mutex<Vec<Http>>,
+    /// The first presentation definition the provider asked for, and the submission the
+    /// wallets answer it with (see [`Env::submission_for`]).
+    submission: OnceLock<(Value, PresentationSubmission)>,
+}
+
+impl Env {
+    /// Runs `f` on a connection of its own: an idle one from the pool, else a new one;
+    /// the connection goes back to the pool afterwards.
+    async fn with_http<T>(&self, f: impl AsyncFnOnce(&mut Http) -> Result<T>) -> Result<T> {
+        let idle = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+        let mut http = idle.unwrap_or_else(|| Http::new(self.addr));
+        let result = f(&mut http).await;
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.push(http);
+        }
+        result
+    }
+
+    /// A request to the provider: `headers`, then `Accept: */*` and `Host`, as reqwest
+    /// wrote them (hyper adds `Content-Length`).
+    fn request(
+        &self,
+        method: Method,
+        path: String,
+        headers: &[(HeaderName, &HeaderValue)],
+        body: ReqBody,
+    ) -> Result<Request<ReqBody>> {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(name, *value);
+        }
+        Ok(request
+            .header(ACCEPT, HeaderValue::from_static("*/*"))
+            .header(HOST, &self.host)
+            .body(body)?)
+    }
+
+    fn get(&self, path: String) -> Result<Request<ReqBody>> {
+        self.request(Method::GET, path, &[], ReqBody::default())
+    }
+
+    fn post_json(&self, path: String, body: impl Into<Bytes>) -> Result<Request<ReqBody>> {
+        const JSON: HeaderValue = HeaderValue::from_static("application/json");
+        self.request(
+            Method::POST,
+            path,
+            &[(CONTENT_TYPE, &JSON)],
+            Full::new(body.into()),
+        )
+    }
+
+    /// The presentation submission for `definition`. Every wallet holds the same kind of
+    /// credential, so PEX picks the same descriptors for all of them: the selection is
+    /// made once per definition (as a wallet would cache it), not once per login. A
+    /// definition other than the first is still parsed and matched in full.
+    fn submission_for(
+        &self,
+        definition: &Value,
+        wallet: &Wallet,
+    ) -> Result<PresentationSubmission> {
+        if let Some((cached, submission)) = self.submission.get()
+            && cached == definition
+        {
+            return Ok(submission.clone());
+        }
+        let parsed = PresentationDefinition::parse(&definition.to_string())?;
+        let candidate = candidate_from_stored("0", StoredCredential::Json(&wallet.credential))?;
+        let selection = pex::select(&parsed, std::slice::from_ref(&candidate))?;
+        ensure!(selection.satisfiable, "wallet cannot satisfy the request");
+        let choices: Vec<SubmissionChoice> = selection
+            .descriptors
+            .iter()
+            .filter(|d| selection.needed.contains(&d.descriptor_id))
+            .map(|d| SubmissionChoice {
+                descriptor_id: d.descriptor_id.clone(),
+                vp_index: 0,
+                format: candidate.format.clone(),
+            })
+            .collect();
+        let submission = pex::build_submission(&parsed, "submission", &Envelope::JsonVp, &choices)?;
+        let _ = self
+            .submission
+            .set((definition.clone(), submission.clone()));
+        Ok(submission)
+    }
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -440,19 +549,16 @@ fn random_b64<const N: usize>() -> Result<String> {
 type Code = (String, String);
 
 /// `/authorize` → the login_challenge of the 303 to `/login`; the PKCE verifier.
-async fn authorize(env: &Env) -> Result<(String, String)> {
+async fn authorize(env: &Env, http: &mut Http) -> Result<(String, String)> {
     let verifier = random_b64::<32>()?;
     let challenge = b64(&Sha256::digest(verifier.as_bytes()));
-    let url = format!(
-        "{}/authorize?response_type=code&client_id={}&redirect_uri={}&scope=openid&state={}\
-         &nonce={}&code_challenge={challenge}&code_challenge_method=S256",
-        env.base,
-        env.client_id,
-        urlencode(REDIRECT),
+    let path = format!(
+        "{}&state={}&nonce={}&code_challenge={challenge}&code_challenge_method=S256",
+        env.authorize,
         random_b64::<16>()?,
         random_b64::<16>()?,
     );
-    let r = env.http.get(url).send().await?;
+    let r = http.send(env.get(path)?).await?;
     ensure!(r.status() == 303, "authorize: {}", r.status());
     let location = r
         .headers()
@@ -470,25 +576,47 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// `POST /api/v1/challenge` body; the fields in the order `json!` wrote them (sorted).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ChallengeAnswer<'a> {
+    encrypted_challenge: &'a str,
+    encryption_key_uri: &'a str,
+    nonce: &'a str,
+}
+
+/// The part of the `POST /api/v1/credentials` answer the wallet follows.
+#[derive(Deserialize)]
+struct CredentialsAnswer<'a> {
+    #[serde(borrow)]
+    redirect_to: std::borrow::Cow<'a, str>,
+}
+
+/// The part of the `/token` response the driver checks.
+#[derive(Deserialize)]
+struct TokenResponse<'a> {
+    #[serde(borrow)]
+    id_token: std::borrow::Cow<'a, str>,
+}
+
+/// Checks the status of a response and returns its body.
+fn expect(r: Response<Bytes>, status: u16, what: &str) -> Result<Bytes> {
+    ensure!(r.status() == status, "{what}: {}", r.status());
+    Ok(r.into_body())
+}
+
 /// One whole wallet login up to the code.
-async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
+async fn login_to_code(env: &Env, http: &mut Http, wallet: &Wallet) -> Result<Code> {
     let t = Instant::now();
-    let (lc, verifier) = authorize(env).await?;
+    let (lc, verifier) = authorize(env, http).await?;
     let t = step(0, t);
     // Key exchange.
     let session = X25519PrivateKey::generate(&mut OsRandom)?;
     let mk = did::key::multikey_encode(&PublicKey::X25519(session.public_key()))?;
     let session_uri = format!("did:key:{mk}#{mk}");
-    let c: Value = env
-        .http
-        .get(format!(
-            "{}/api/v1/challenge?login_challenge={lc}",
-            env.base
-        ))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let challenge_path = format!("/api/v1/challenge?login_challenge={lc}");
+    let r = http.send(env.get(challenge_path.clone())?).await?;
+    let c: Value = serde_json::from_slice(&expect(r, 200, "GET challenge")?)?;
     let t = step(1, t);
     let provider_uri = str_of(&c, "dAppEncryptionKeyUri")?.to_owned();
     let url = DidUrl::parse(&provider_uri)?;
@@ -499,32 +627,18 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
     };
     let bytes = hex_decode(str_of(&c, "challenge")?)?;
     let sealed = seal_challenge(&bytes, &session, &provider_key, &mut OsRandom)?;
-    let r = env
-        .http
-        .post(format!(
-            "{}/api/v1/challenge?login_challenge={lc}",
-            env.base
-        ))
-        .json(&json!({
-            "encryptionKeyUri": session_uri,
-            "encryptedChallenge": sealed.encrypted_challenge,
-            "nonce": sealed.nonce,
-        }))
-        .send()
-        .await?;
+    let answer = serde_json::to_vec(&ChallengeAnswer {
+        encrypted_challenge: &sealed.encrypted_challenge,
+        encryption_key_uri: &session_uri,
+        nonce: &sealed.nonce,
+    })?;
+    let r = http.send(env.post_json(challenge_path, answer)?).await?;
     ensure!(r.status() == 204, "POST challenge: {}", r.status());
     let t = step(2, t);
     // The request.
-    let text = env
-        .http
-        .get(format!(
-            "{}/api/v1/credentials?login_challenge={lc}",
-            env.base
-        ))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let credentials_path = format!("/api/v1/credentials?login_challenge={lc}");
+    let r = http.send(env.get(credentials_path.clone())?).await?;
+    let text = String::from_utf8(expect(r, 200, "GET credentials")?.into())?;
     let t = step(3, t);
     let encrypted = EncryptedMessage::from_json(&text)?;
     let message = credential_api::decrypt(&encrypted, &session, &provider_key, &provider_uri)?;
@@ -540,26 +654,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
     let definition = content
         .get("presentation_definition")
         .ok_or_else(|| anyhow!("no presentation_definition"))?;
-    let definition = PresentationDefinition::parse(&definition.to_string())?;
-    let candidate = candidate_from_stored("0", StoredCredential::Json(&wallet.credential))?;
-    let selection = pex::select(&definition, std::slice::from_ref(&candidate))?;
-    ensure!(selection.satisfiable, "wallet cannot satisfy the request");
-    let choices: Vec<SubmissionChoice> = selection
-        .descriptors
-        .iter()
-        .filter(|d| selection.needed.contains(&d.descriptor_id))
-        .map(|d| SubmissionChoice {
-            descriptor_id: d.descriptor_id.clone(),
-            vp_index: 0,
-            format: candidate.format.clone(),
-        })
-        .collect();
-    options.presentation_submission = Some(pex::build_submission(
-        &definition,
-        "submission",
-        &Envelope::JsonVp,
-        &choices,
-    )?);
+    options.presentation_submission = Some(env.submission_for(definition, wallet)?);
     let key = HolderKey {
         verification_method: &wallet.holder.vm,
         key: &wallet.holder.key,
@@ -586,20 +681,11 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
     )?
     .to_json();
     let t = step(4, t);
-    let r = env
-        .http
-        .post(format!(
-            "{}/api/v1/credentials?login_challenge={lc}",
-            env.base
-        ))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await?;
-    ensure!(r.status() == 200, "POST credentials: {}", r.status());
-    let answer: Value = r.json().await?;
+    let r = http.send(env.post_json(credentials_path, body)?).await?;
+    let answer = expect(r, 200, "POST credentials")?;
+    let answer: CredentialsAnswer<'_> = serde_json::from_slice(&answer)?;
     step(5, t);
-    let redirect = url::Url::parse(str_of(&answer, "redirect_to")?)?;
+    let redirect = url::Url::parse(&answer.redirect_to)?;
     let code = redirect
         .query_pairs()
         .find(|(k, _)| k == "code")
@@ -609,34 +695,98 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
 }
 
 /// `POST /token` for one code; checks an id_token came back.
-async fn redeem(env: &Env, (code, verifier): Code) -> Result<()> {
+async fn redeem(env: &Env, http: &mut Http, (code, verifier): Code) -> Result<()> {
     let t = Instant::now();
     let body = format!(
-        "grant_type=authorization_code&code={}&redirect_uri={}&code_verifier={verifier}",
+        "grant_type=authorization_code&code={}{}{verifier}",
         urlencode(&code),
-        urlencode(REDIRECT)
+        env.token_redirect
     );
-    let r = env
-        .http
-        .post(format!("{}/token", env.base))
-        .header("authorization", &env.basic)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await?;
-    ensure!(r.status() == 200, "token: {}", r.status());
-    let tokens: Map<String, Value> = r.json().await?;
+    const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+    let request = env.request(
+        Method::POST,
+        "/token".to_owned(),
+        &[(AUTHORIZATION, &env.basic), (CONTENT_TYPE, &FORM)],
+        Full::new(Bytes::from(body)),
+    )?;
+    let tokens = expect(http.send(request).await?, 200, "token")?;
+    let tokens: TokenResponse<'_> = serde_json::from_slice(&tokens)
+        .map_err(|e| anyhow!("token response without id_token: {e}"))?;
     ensure!(
-        tokens.get("id_token").and_then(Value::as_str).is_some(),
-        "token response without id_token"
+        !tokens.id_token.is_empty(),
+        "token response with an empty id_token"
     );
     step(6, t);
     Ok(())
 }
 
 async fn full_login(env: &Env, wallet: &Wallet) -> Result<()> {
-    let code = login_to_code(env, wallet).await?;
-    redeem(env, code).await
+    env.with_http(async |http| {
+        let code = login_to_code(env, http, wallet).await?;
+        redeem(env, http, code).await
+    })
+    .await
+}
+
+// ---------------------------------------------------------------------------
+// The HTTP client
+
+/// A request body: the whole body in one buffer.
+type ReqBody = Full<Bytes>;
+
+/// One keep-alive HTTP/1.1 connection to the provider, used by one login at a time:
+/// opened on first use, opened again when the provider has closed it. Leaner than
+/// `reqwest::Client` (no pool look-up, URL parsing, redirect or retry layers), so the
+/// driver's CPU goes to the wallet.
+struct Http {
+    addr: SocketAddr,
+    sender: Option<http1::SendRequest<ReqBody>>,
+}
+
+impl Http {
+    fn new(addr: SocketAddr) -> Self {
+        Self { addr, sender: None }
+    }
+
+    /// Sends `request` and reads the whole response.
+    async fn send(&mut self, mut request: Request<ReqBody>) -> Result<Response<Bytes>> {
+        let mut fresh = false;
+        loop {
+            let mut sender = match self.sender.take() {
+                Some(sender) => sender,
+                None => {
+                    fresh = true;
+                    Self::open(self.addr).await?
+                }
+            };
+            // A kept-alive connection the provider closed meanwhile fails here or in
+            // `try_send_request` with the request unsent: it goes on a new connection.
+            if sender.ready().await.is_err() {
+                ensure!(!fresh, "the provider closed a new connection");
+                continue;
+            }
+            match sender.try_send_request(request).await {
+                Ok(response) => {
+                    let (parts, body) = response.into_parts();
+                    let body = body.collect().await?.to_bytes();
+                    self.sender = Some(sender);
+                    return Ok(Response::from_parts(parts, body));
+                }
+                Err(mut e) => match e.take_message() {
+                    Some(again) if !fresh => request = again,
+                    _ => return Err(e.into_error().into()),
+                },
+            }
+        }
+    }
+
+    async fn open(addr: SocketAddr) -> Result<http1::SendRequest<ReqBody>> {
+        let tcp = TcpStream::connect(addr).await?;
+        tcp.set_nodelay(true)?;
+        let (sender, conn) = http1::handshake(TokioIo::new(tcp)).await?;
+        tokio::spawn(conn);
+        Ok(sender)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -828,7 +978,11 @@ async fn make_codes(env: &Arc<Env>, concurrency: usize, n: usize) -> Result<Vec<
         env,
         concurrency,
         move |i| i < n,
-        |env, i| async move { login_to_code(&env, &wallet_for(&env, i)).await },
+        |env, i| async move {
+            let wallet = wallet_for(&env, i);
+            env.with_http(async |http| login_to_code(&env, http, &wallet).await)
+                .await
+        },
     )
     .await?;
     Ok(done.into_iter().map(|(_, code)| code).collect())
@@ -844,7 +998,10 @@ async fn redeem_codes(env: &Arc<Env>, concurrency: usize, codes: Vec<Code>) -> R
         move |i| i < n,
         move |env, i| {
             let code = codes[i].clone();
-            async move { redeem(&env, code).await }
+            async move {
+                env.with_http(async |http| redeem(&env, http, code).await)
+                    .await
+            }
         },
     )
     .await?;
@@ -868,7 +1025,10 @@ async fn idle_sessions(
         env,
         concurrency,
         move |i| i < n,
-        |env, _| async move { authorize(&env).await },
+        |env, _| async move {
+            env.with_http(async |http| authorize(&env, http).await)
+                .await
+        },
     )
     .await?;
     let made = done.len() as u64;
