@@ -35,7 +35,7 @@ use base64::Engine as _;
 use clap::Parser;
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
-use wallet_core::credential_api::{self, EncryptedMessage, Message, MessageBody, seal_challenge};
+use wallet_core::credential_api::{EncryptedMessage, Message, MessageBody, SessionBox};
 use wallet_core::data_integrity::{self, Cryptosuite, ProofOptions, ProofPurpose};
 use wallet_core::did::{self, Did, DidUrl};
 use wallet_core::encoding::hex_decode;
@@ -498,7 +498,9 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         bail!("provider key is not X25519")
     };
     let bytes = hex_decode(str_of(&c, "challenge")?)?;
-    let sealed = seal_challenge(&bytes, &session, &provider_key, &mut OsRandom)?;
+    // One key agreement (session key × provider key) for the login's three boxes.
+    let session_box = SessionBox::new(&session, &provider_key)?;
+    let sealed = session_box.seal_challenge(&bytes, &mut OsRandom)?;
     let r = env
         .http
         .post(format!(
@@ -527,7 +529,7 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         .await?;
     let t = step(3, t);
     let encrypted = EncryptedMessage::from_json(&text)?;
-    let message = credential_api::decrypt(&encrypted, &session, &provider_key, &provider_uri)?;
+    let message = session_box.decrypt(&encrypted, &provider_uri)?;
     let MessageBody::RequestCredential(content) = message.body.clone() else {
         bail!("not a request-credential")
     };
@@ -576,15 +578,9 @@ async fn login_to_code(env: &Env, wallet: &Wallet) -> Result<Code> {
         u64::try_from(unix_now())? * 1000,
         &mut OsRandom,
     )?;
-    let body = credential_api::encrypt(
-        &reply,
-        &session_uri,
-        &session,
-        &provider_uri,
-        &provider_key,
-        &mut OsRandom,
-    )?
-    .to_json();
+    let body = session_box
+        .encrypt(&reply, &session_uri, &provider_uri, &mut OsRandom)?
+        .to_json();
     let t = step(4, t);
     let r = env
         .http
