@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use tokio::net::TcpStream;
-use wallet_core::credential_api::{self, EncryptedMessage, Message, MessageBody, seal_challenge};
+use wallet_core::credential_api::{EncryptedMessage, Message, MessageBody, SessionBox};
 use wallet_core::data_integrity::{self, Cryptosuite, ProofOptions, ProofPurpose};
 use wallet_core::did::{self, Did, DidUrl};
 use wallet_core::encoding::hex_decode;
@@ -626,7 +626,9 @@ async fn login_to_code(env: &Env, http: &mut Http, wallet: &Wallet) -> Result<Co
         bail!("provider key is not X25519")
     };
     let bytes = hex_decode(str_of(&c, "challenge")?)?;
-    let sealed = seal_challenge(&bytes, &session, &provider_key, &mut OsRandom)?;
+    // One key agreement (session key × provider key) for the login's three boxes.
+    let session_box = SessionBox::new(&session, &provider_key)?;
+    let sealed = session_box.seal_challenge(&bytes, &mut OsRandom)?;
     let answer = serde_json::to_vec(&ChallengeAnswer {
         encrypted_challenge: &sealed.encrypted_challenge,
         encryption_key_uri: &session_uri,
@@ -641,7 +643,7 @@ async fn login_to_code(env: &Env, http: &mut Http, wallet: &Wallet) -> Result<Co
     let text = String::from_utf8(expect(r, 200, "GET credentials")?.into())?;
     let t = step(3, t);
     let encrypted = EncryptedMessage::from_json(&text)?;
-    let message = credential_api::decrypt(&encrypted, &session, &provider_key, &provider_uri)?;
+    let message = session_box.decrypt(&encrypted, &provider_uri)?;
     let MessageBody::RequestCredential(content) = message.body.clone() else {
         bail!("not a request-credential")
     };
@@ -671,15 +673,9 @@ async fn login_to_code(env: &Env, http: &mut Http, wallet: &Wallet) -> Result<Co
         u64::try_from(unix_now())? * 1000,
         &mut OsRandom,
     )?;
-    let body = credential_api::encrypt(
-        &reply,
-        &session_uri,
-        &session,
-        &provider_uri,
-        &provider_key,
-        &mut OsRandom,
-    )?
-    .to_json();
+    let body = session_box
+        .encrypt(&reply, &session_uri, &provider_uri, &mut OsRandom)?
+        .to_json();
     let t = step(4, t);
     let r = http.send(env.post_json(credentials_path, body)?).await?;
     let answer = expect(r, 200, "POST credentials")?;

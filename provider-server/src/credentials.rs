@@ -21,7 +21,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use wallet_core::credential_api::{self, EncryptedMessage, Message, MessageBody};
+use wallet_core::credential_api::{EncryptedMessage, Message, MessageBody};
 use wallet_core::data_integrity::OfflineResolver;
 use wallet_core::dcql::{self, DcqlQuery};
 use wallet_core::encoding::hex_encode;
@@ -192,15 +192,11 @@ pub async fn get_credentials(
         &mut OsRandom,
     )
     .map_err(AppError::internal)?;
-    let encrypted = credential_api::encrypt(
-        &message,
-        provider_uri,
-        state.identity.x25519(),
-        &wallet_uri,
-        &wallet_public,
-        &mut OsRandom,
-    )
-    .map_err(AppError::internal)?;
+    let encrypted = state
+        .session_boxes
+        .get(&wallet_public)
+        .and_then(|b| b.encrypt(&message, provider_uri, &wallet_uri, &mut OsRandom))
+        .map_err(AppError::internal)?;
     Ok(json_response(encrypted.to_json()))
 }
 
@@ -233,12 +229,10 @@ pub async fn post_credentials(
             "message is not encrypted to the provider's key",
         ));
     }
-    let message = credential_api::decrypt(
-        &encrypted,
-        state.identity.x25519(),
-        &wallet_public,
-        &wallet_uri,
-    )?;
+    let message = state
+        .session_boxes
+        .get(&wallet_public)?
+        .decrypt(&encrypted, &wallet_uri)?;
     let redirect_to = match message.body {
         MessageBody::Reject(_) => login::reject_login(&state, handle).await?,
         MessageBody::SubmitCredential(vp) => {

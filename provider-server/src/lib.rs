@@ -16,6 +16,8 @@
 //!   headless wallets: the signed Request Object at `request_uri`, the
 //!   `direct_post` response endpoint, `response_code`, and the `/login` page's
 //!   status poll.
+//! - [`session_boxes`]: the provider's Credential API boxes per wallet session key,
+//!   derived once per login and cached in memory (bounded, expiring).
 //! - [`mapping`]: the client's `id_token_mapping` over a JSON view of the
 //!   verified presentation.
 //! - [`clock`]: the injected clock of presentation verification and of the cleanup.
@@ -38,6 +40,7 @@ pub mod login;
 pub mod mapping;
 pub mod oid4vp;
 pub mod oidc;
+pub mod session_boxes;
 pub mod web;
 
 use std::sync::Arc;
@@ -54,6 +57,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::Config;
 use crate::db::Db;
 use crate::keys::{Keys, ProviderIdentity};
+use crate::session_boxes::SessionBoxes;
 
 /// Everything a handler needs; cheap to clone.
 #[derive(Debug, Clone)]
@@ -66,6 +70,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// The provider's DID and session key.
     pub identity: Arc<ProviderIdentity>,
+    /// The Credential API boxes between `identity`'s key and the wallets' session keys.
+    pub session_boxes: Arc<SessionBoxes>,
     /// The clock presentation verification reads.
     pub clock: clock::Clock,
     /// Where credential status lists come from.
@@ -81,11 +87,17 @@ impl AppState {
         let db = Db::connect(&config.database_url()).await?;
         let keys = Keys::init(&db, &config).await?;
         let identity = ProviderIdentity::init(&db).await?;
+        let session_boxes = SessionBoxes::new(
+            identity.x25519().clone(),
+            SessionBoxes::DEFAULT_CAPACITY,
+            Duration::from_secs(u64::from(config.login_session_lifetime_secs)),
+        );
         Ok(Self {
             config: Arc::new(config),
             db,
             keys: Arc::new(keys),
             identity: Arc::new(identity),
+            session_boxes: Arc::new(session_boxes),
             clock: clock::Clock::system(),
             status_lists: credentials::status::StatusLists::http()?,
         })

@@ -10,7 +10,6 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use subtle::ConstantTimeEq as _;
-use wallet_core::credential_api::open_challenge;
 use wallet_core::did::{self, DidUrl};
 use wallet_core::encoding::{hex_decode, hex_encode};
 use wallet_core::keys::PublicKey;
@@ -261,13 +260,11 @@ pub async fn post_challenge(
         AppError::invalid_request("body must be {encryptionKeyUri, encryptedChallenge, nonce}")
     })?;
     let wallet_key = wallet_session_key(&answer.encryption_key_uri)?;
-    let opened = open_challenge(
-        &answer.encrypted_challenge,
-        &answer.nonce,
-        state.identity.x25519(),
-        &wallet_key,
-    )
-    .map_err(|e| AppError::invalid_request(format!("encrypted challenge rejected: {e}")))?;
+    let opened = state
+        .session_boxes
+        .get(&wallet_key)
+        .and_then(|b| b.open_challenge(&answer.encrypted_challenge, &answer.nonce))
+        .map_err(|e| AppError::invalid_request(format!("encrypted challenge rejected: {e}")))?;
     // One statement checks that the session is live, that the box holds the challenge
     // issued last, and spends it: only the first answer moves the state. (The
     // challenge is no secret from the wallet, which received it in the clear; what

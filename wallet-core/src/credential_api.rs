@@ -14,12 +14,17 @@
 //!
 //! The login handshake's key exchange (`POST /api/v1/challenge`) boxes the raw
 //! challenge bytes instead of a message: [`seal_challenge`] / [`open_challenge`].
+//!
+//! Each free function does its own key agreement. A party that exchanges several
+//! boxes with the same peer key builds a [`SessionBox`] once and calls its methods of
+//! the same names: same bytes, same checks, one X25519 instead of one per box.
 
 mod envelope;
 mod message;
 
-use crypto_box::SalsaBox;
-use crypto_box::aead::Aead as _;
+use crypto_secretbox::aead::generic_array::GenericArray;
+use crypto_secretbox::aead::{Aead as _, KeyInit as _};
+use crypto_secretbox::{Kdf as _, Key, XSalsa20Poly1305};
 use zeroize::Zeroizing;
 
 pub use envelope::{EncryptedMessage, RawEncryptedMessage};
@@ -99,20 +104,181 @@ pub fn did_of(did_url: &str) -> &str {
     did_url.get(..end).unwrap_or(did_url)
 }
 
-/// The `crypto_box` for `my_secret` and `their_public`, refusing low-order points.
-fn salsa_box(
-    my_secret: &X25519PrivateKey,
-    their_public: &X25519PublicKey,
-) -> Result<SalsaBox, SessionError> {
-    // crypto_box itself would happily derive a key from the all-zero shared secret of a
-    // low-order point (libsodium refuses it: box.c `small_order_p`); check first.
-    my_secret.agree(their_public).map_err(|e| match e {
-        KeyError::NonContributory => SessionError::WeakKey,
-        _ => SessionError::Decrypt,
-    })?;
-    let secret = crypto_box::SecretKey::from_bytes(*my_secret.to_bytes());
-    let public = crypto_box::PublicKey::from_bytes(their_public.to_bytes());
-    Ok(SalsaBox::new(&public, &secret))
+/// A NaCl box between one X25519 key pair, with the key agreement done once.
+///
+/// `crypto_box` derives its symmetric key from the two parties' keys alone:
+/// `k = HSalsa20(X25519(my_secret, their_public), 0¹⁶)`, and every box between the
+/// pair, in either direction, is XSalsa20-Poly1305 under `k`. The one-shot functions
+/// ([`encrypt`], [`decrypt`], [`seal_challenge`], …) derive `k` for each call; a
+/// `SessionBox` derives it in [`SessionBox::new`] and reuses it, so a login's three
+/// boxes (challenge, `request-credential`, `submit-credential`) cost one X25519 per
+/// side instead of three. Its output is byte-for-byte that of `crypto_box::SalsaBox`
+/// (and libsodium's `crypto_box_beforenm` / `crypto_box_easy_afternm`).
+///
+/// The box holds only `k` (zeroized on drop; `Debug` prints no key material). Both
+/// parties compute the same box, so it seals and opens in both directions; the
+/// message checks of [`SessionBox::decrypt`] are what tell the directions apart.
+#[derive(Clone)]
+pub struct SessionBox {
+    cipher: XSalsa20Poly1305,
+}
+
+impl core::fmt::Debug for SessionBox {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SessionBox([redacted])")
+    }
+}
+
+impl SessionBox {
+    /// The box between `my_secret` and `their_public`: one X25519 and one HSalsa20.
+    ///
+    /// # Errors
+    /// [`SessionError::WeakKey`] when `their_public` is a low-order point: the shared
+    /// secret would be all zeros, known to anyone. `crypto_box` itself would derive a
+    /// key from it; libsodium refuses (box.c `small_order_p`), and so do we.
+    pub fn new(
+        my_secret: &X25519PrivateKey,
+        their_public: &X25519PublicKey,
+    ) -> Result<Self, SessionError> {
+        let shared = my_secret.agree(their_public).map_err(|e| match e {
+            KeyError::NonContributory => SessionError::WeakKey,
+            _ => SessionError::Decrypt,
+        })?;
+        // crypto_box 0.9.1 `CryptoBox::new`: HSalsa20 keyed with the shared secret
+        // over a zero 16-byte input (NaCl `crypto_box_beforenm`).
+        let key = Zeroizing::new(XSalsa20Poly1305::kdf(
+            Key::from_slice(shared.as_slice()),
+            &GenericArray::default(),
+        ));
+        Ok(Self {
+            cipher: XSalsa20Poly1305::new(&key),
+        })
+    }
+
+    /// Raw NaCl box of `plaintext` under `nonce`: `tag ‖ ciphertext`. The caller
+    /// must never reuse a nonce with the same box.
+    ///
+    /// # Errors
+    /// [`SessionError::Encrypt`].
+    pub fn seal_with_nonce(
+        &self,
+        plaintext: &[u8],
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<Vec<u8>, SessionError> {
+        self.cipher
+            .encrypt(nonce.into(), plaintext)
+            .map_err(|_| SessionError::Encrypt)
+    }
+
+    /// Opens a raw NaCl box (`tag ‖ ciphertext`). The plaintext is zeroized on drop.
+    ///
+    /// # Errors
+    /// [`SessionError::Decrypt`] when it does not authenticate.
+    pub fn open_with_nonce(
+        &self,
+        sealed: &[u8],
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<Zeroizing<Vec<u8>>, SessionError> {
+        open_with(&Keys::Session(self), sealed, nonce)
+    }
+
+    /// [`encrypt`] with this box: `message` from `sender_key_uri` to
+    /// `receiver_key_uri` (the URIs of this box's two keys), with a fresh nonce.
+    ///
+    /// # Errors
+    /// As [`encrypt`], except [`SessionError::WeakKey`] (refused by [`Self::new`]).
+    pub fn encrypt(
+        &self,
+        message: &Message,
+        sender_key_uri: &str,
+        receiver_key_uri: &str,
+        rng: &mut impl SecureRandom,
+    ) -> Result<EncryptedMessage, SessionError> {
+        encrypt_with(
+            &Keys::Session(self),
+            message,
+            sender_key_uri,
+            receiver_key_uri,
+            rng,
+        )
+    }
+
+    /// [`decrypt`] with this box: opens `encrypted` and checks that it comes from
+    /// `expected_sender`.
+    ///
+    /// # Errors
+    /// As [`decrypt`], except [`SessionError::WeakKey`] (refused by [`Self::new`]).
+    pub fn decrypt(
+        &self,
+        encrypted: &EncryptedMessage,
+        expected_sender: &str,
+    ) -> Result<Message, SessionError> {
+        decrypt_with(&Keys::Session(self), encrypted, expected_sender)
+    }
+
+    /// [`seal_challenge`] with this box.
+    ///
+    /// # Errors
+    /// [`SessionError::Oversize`] above [`MAX_CHALLENGE_BYTES`];
+    /// [`SessionError::Random`].
+    pub fn seal_challenge(
+        &self,
+        challenge: &[u8],
+        rng: &mut impl SecureRandom,
+    ) -> Result<SealedChallenge, SessionError> {
+        seal_challenge_with(&Keys::Session(self), challenge, rng)
+    }
+
+    /// [`open_challenge`] with this box.
+    ///
+    /// # Errors
+    /// [`SessionError::Oversize`], [`SessionError::BadHex`],
+    /// [`SessionError::NonceLength`], [`SessionError::Decrypt`].
+    pub fn open_challenge(
+        &self,
+        encrypted_challenge: &str,
+        nonce: &str,
+    ) -> Result<Vec<u8>, SessionError> {
+        open_challenge_with(&Keys::Session(self), encrypted_challenge, nonce)
+    }
+}
+
+/// The keys of one operation: a [`SessionBox`], or the key pair of a one-shot
+/// function. A pair's box is derived only where the box is first needed, after every
+/// cheap check of the input, so malformed input is refused without an X25519 and with
+/// the same error as before `SessionBox` existed.
+enum Keys<'a> {
+    Session(&'a SessionBox),
+    Pair(&'a X25519PrivateKey, &'a X25519PublicKey),
+}
+
+impl Keys<'_> {
+    fn seal(&self, plaintext: &[u8], nonce: &[u8; NONCE_LEN]) -> Result<Vec<u8>, SessionError> {
+        match self {
+            Keys::Session(b) => b.seal_with_nonce(plaintext, nonce),
+            Keys::Pair(secret, public) => {
+                SessionBox::new(secret, public)?.seal_with_nonce(plaintext, nonce)
+            }
+        }
+    }
+
+    /// Opens a box already known to be at least [`TAG_LEN`] long.
+    fn open(
+        &self,
+        sealed: &[u8],
+        nonce: &[u8; NONCE_LEN],
+    ) -> Result<Zeroizing<Vec<u8>>, SessionError> {
+        let open = |b: &SessionBox| {
+            b.cipher
+                .decrypt(nonce.into(), sealed)
+                .map(Zeroizing::new)
+                .map_err(|_| SessionError::Decrypt)
+        };
+        match self {
+            Keys::Session(b) => open(b),
+            Keys::Pair(secret, public) => open(&SessionBox::new(secret, public)?),
+        }
+    }
 }
 
 /// Raw NaCl box of `plaintext` under `nonce`: `tag ‖ ciphertext`.
@@ -126,9 +292,7 @@ pub fn seal_with_nonce(
     sender_secret: &X25519PrivateKey,
     receiver_public: &X25519PublicKey,
 ) -> Result<Vec<u8>, SessionError> {
-    salsa_box(sender_secret, receiver_public)?
-        .encrypt(nonce.into(), plaintext)
-        .map_err(|_| SessionError::Encrypt)
+    Keys::Pair(sender_secret, receiver_public).seal(plaintext, nonce)
 }
 
 /// Opens a raw NaCl box (`tag ‖ ciphertext`). The plaintext is zeroized on drop.
@@ -142,20 +306,26 @@ pub fn open_with_nonce(
     receiver_secret: &X25519PrivateKey,
     sender_public: &X25519PublicKey,
 ) -> Result<Zeroizing<Vec<u8>>, SessionError> {
+    open_with(&Keys::Pair(receiver_secret, sender_public), sealed, nonce)
+}
+
+fn open_with(
+    keys: &Keys<'_>,
+    sealed: &[u8],
+    nonce: &[u8; NONCE_LEN],
+) -> Result<Zeroizing<Vec<u8>>, SessionError> {
     if sealed.len() < TAG_LEN {
         return Err(SessionError::Decrypt);
     }
-    salsa_box(receiver_secret, sender_public)?
-        .decrypt(nonce.into(), sealed)
-        .map(Zeroizing::new)
-        .map_err(|_| SessionError::Decrypt)
+    keys.open(sealed, nonce)
 }
 
 /// Encrypts `message` from `sender_key_uri` to `receiver_key_uri` with a fresh nonce.
 ///
 /// The plaintext is the message's JSON. The message's `sender` must be the DID that
 /// owns `sender_key_uri` and its `receiver` the one owning `receiver_key_uri`, so
-/// that [`decrypt`] on the other side accepts it.
+/// that [`decrypt`] on the other side accepts it. For several messages between the
+/// same keys, build a [`SessionBox`] once and use [`SessionBox::encrypt`].
 ///
 /// # Errors
 /// [`SessionError::InvalidDid`], [`SessionError::SenderKeyMismatch`],
@@ -169,6 +339,22 @@ pub fn encrypt(
     receiver_public: &X25519PublicKey,
     rng: &mut impl SecureRandom,
 ) -> Result<EncryptedMessage, SessionError> {
+    encrypt_with(
+        &Keys::Pair(sender_secret, receiver_public),
+        message,
+        sender_key_uri,
+        receiver_key_uri,
+        rng,
+    )
+}
+
+fn encrypt_with(
+    keys: &Keys<'_>,
+    message: &Message,
+    sender_key_uri: &str,
+    receiver_key_uri: &str,
+    rng: &mut impl SecureRandom,
+) -> Result<EncryptedMessage, SessionError> {
     message.validate()?;
     validate_did_url(sender_key_uri)?;
     validate_did_url(receiver_key_uri)?;
@@ -180,7 +366,7 @@ pub fn encrypt(
     }
     let plaintext = Zeroizing::new(message.to_json()?);
     let nonce = rng.bytes::<NONCE_LEN>()?;
-    let sealed = seal_with_nonce(&plaintext, &nonce, sender_secret, receiver_public)?;
+    let sealed = keys.seal(&plaintext, &nonce)?;
     EncryptedMessage::from_bytes(receiver_key_uri, sender_key_uri, sealed, nonce)
 }
 
@@ -188,6 +374,8 @@ pub fn encrypt(
 ///
 /// `sender_public` is the key the caller resolved for `encrypted.sender_key_uri()`;
 /// `expected_sender` is the DID (or a DID URL of it) the caller expects to talk to.
+/// For several messages between the same keys, build a [`SessionBox`] once and use
+/// [`SessionBox::decrypt`].
 ///
 /// # Errors
 /// [`SessionError::Oversize`], [`SessionError::Decrypt`], [`SessionError::WeakKey`],
@@ -201,13 +389,20 @@ pub fn decrypt(
     sender_public: &X25519PublicKey,
     expected_sender: &str,
 ) -> Result<Message, SessionError> {
+    decrypt_with(
+        &Keys::Pair(receiver_secret, sender_public),
+        encrypted,
+        expected_sender,
+    )
+}
+
+fn decrypt_with(
+    keys: &Keys<'_>,
+    encrypted: &EncryptedMessage,
+    expected_sender: &str,
+) -> Result<Message, SessionError> {
     envelope::check_ciphertext_len(encrypted.ciphertext().len())?;
-    let plaintext = open_with_nonce(
-        encrypted.ciphertext(),
-        encrypted.nonce(),
-        receiver_secret,
-        sender_public,
-    )?;
+    let plaintext = open_with(keys, encrypted.ciphertext(), encrypted.nonce())?;
     let message = Message::from_json(&plaintext)?;
     if message.sender_did() != did_of(expected_sender) {
         return Err(SessionError::SenderMismatch);
@@ -244,11 +439,19 @@ pub fn seal_challenge(
     receiver_public: &X25519PublicKey,
     rng: &mut impl SecureRandom,
 ) -> Result<SealedChallenge, SessionError> {
+    seal_challenge_with(&Keys::Pair(sender_secret, receiver_public), challenge, rng)
+}
+
+fn seal_challenge_with(
+    keys: &Keys<'_>,
+    challenge: &[u8],
+    rng: &mut impl SecureRandom,
+) -> Result<SealedChallenge, SessionError> {
     if challenge.len() > MAX_CHALLENGE_BYTES {
         return Err(SessionError::Oversize);
     }
     let nonce = rng.bytes::<NONCE_LEN>()?;
-    let sealed = seal_with_nonce(challenge, &nonce, sender_secret, receiver_public)?;
+    let sealed = keys.seal(challenge, &nonce)?;
     Ok(SealedChallenge {
         encrypted_challenge: hex_encode(sealed),
         nonce: hex_encode(nonce),
@@ -267,6 +470,18 @@ pub fn open_challenge(
     receiver_secret: &X25519PrivateKey,
     sender_public: &X25519PublicKey,
 ) -> Result<Vec<u8>, SessionError> {
+    open_challenge_with(
+        &Keys::Pair(receiver_secret, sender_public),
+        encrypted_challenge,
+        nonce,
+    )
+}
+
+fn open_challenge_with(
+    keys: &Keys<'_>,
+    encrypted_challenge: &str,
+    nonce: &str,
+) -> Result<Vec<u8>, SessionError> {
     if encrypted_challenge.len() > 2 * (MAX_CHALLENGE_BYTES + TAG_LEN) + 2 {
         return Err(SessionError::Oversize);
     }
@@ -275,6 +490,6 @@ pub fn open_challenge(
     let nonce: [u8; NONCE_LEN] = nonce
         .try_into()
         .map_err(|v: Vec<u8>| SessionError::NonceLength(v.len()))?;
-    let opened = open_with_nonce(&sealed, &nonce, receiver_secret, sender_public)?;
+    let opened = open_with(keys, &sealed, &nonce)?;
     Ok(opened.to_vec())
 }

@@ -1,5 +1,6 @@
 //! Credential API session crypto: the NaCl box vector, message/envelope wire format,
-//! encrypt/decrypt round trips, the login challenge, and every rejection.
+//! encrypt/decrypt round trips, the login challenge, every rejection, and the
+//! precomputed [`SessionBox`] against `crypto_box` itself.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -13,11 +14,12 @@ use rng::{FailingRandom, SeededRandom};
 use serde_json::{Value, json};
 use wallet_core::credential_api::{
     EncryptedMessage, ErrorContent, MAX_MESSAGE_BYTES, Message, MessageBody, NONCE_LEN,
-    RawEncryptedMessage, SessionError, decrypt, did_of, encrypt, open_challenge, open_with_nonce,
-    seal_challenge, seal_with_nonce,
+    RawEncryptedMessage, SessionBox, SessionError, TAG_LEN, decrypt, did_of, encrypt,
+    open_challenge, open_with_nonce, seal_challenge, seal_with_nonce,
 };
 use wallet_core::encoding::{hex_decode, hex_encode};
 use wallet_core::keys::{X25519PrivateKey, X25519PublicKey};
+use wallet_core::random::SecureRandom as _;
 
 const BOX: &str = include_str!("../../tests/vectors/nacl-box/box.json");
 
@@ -138,6 +140,232 @@ fn nacl_box_vector_small_order_key_rejected() {
         open_with_nonce(&c, &nonce_of(&v), &alice, &small).map(|m| m.to_vec()),
         Err(SessionError::WeakKey)
     );
+}
+
+// ---------------------------------------------------------------- SessionBox
+
+/// `len` bytes from `rng`.
+fn random_bytes(rng: &mut SeededRandom, len: usize) -> Vec<u8> {
+    let mut v = vec![0u8; len];
+    rng.fill(&mut v).unwrap();
+    v
+}
+
+#[test]
+fn session_box_matches_crypto_box_byte_for_byte() {
+    use crypto_box::aead::Aead as _;
+    let mut rng = SeededRandom::new(b"vs crypto_box");
+    for len in [0usize, 1, 15, 16, 17, 63, 64, 65, 300, 1024, 4099] {
+        let a = X25519PrivateKey::generate(&mut rng).unwrap();
+        let b = X25519PrivateKey::generate(&mut rng).unwrap();
+        let nonce: [u8; NONCE_LEN] = rng.bytes().unwrap();
+        let plaintext = random_bytes(&mut rng, len);
+        let reference = crypto_box::SalsaBox::new(
+            &crypto_box::PublicKey::from_bytes(b.public_key().to_bytes()),
+            &crypto_box::SecretKey::from_bytes(*a.to_bytes()),
+        );
+        let expected = reference
+            .encrypt((&nonce).into(), plaintext.as_slice())
+            .unwrap();
+        let ours = SessionBox::new(&a, &b.public_key()).unwrap();
+        let sealed = ours.seal_with_nonce(&plaintext, &nonce).unwrap();
+        assert_eq!(sealed, expected, "len {len}");
+        // The one-shot function, and the other side's box, agree.
+        assert_eq!(
+            seal_with_nonce(&plaintext, &nonce, &a, &b.public_key()).unwrap(),
+            expected
+        );
+        let theirs = SessionBox::new(&b, &a.public_key()).unwrap();
+        assert_eq!(
+            theirs.seal_with_nonce(&plaintext, &nonce).unwrap(),
+            expected
+        );
+        assert_eq!(*theirs.open_with_nonce(&sealed, &nonce).unwrap(), plaintext);
+        assert_eq!(
+            reference
+                .decrypt((&nonce).into(), sealed.as_slice())
+                .unwrap(),
+            plaintext
+        );
+    }
+}
+
+#[test]
+fn session_box_nacl_vector() {
+    let v = vector();
+    let alice = X25519PrivateKey::from_bytes(&hexfield(&v, "alice_secret")).unwrap();
+    let bob = X25519PrivateKey::from_bytes(&hexfield(&v, "bob_secret")).unwrap();
+    let alice_pk = X25519PublicKey::from_bytes(&hexfield(&v, "alice_public")).unwrap();
+    let bob_pk = X25519PublicKey::from_bytes(&hexfield(&v, "bob_public")).unwrap();
+    let plaintext = hexfield(&v, "plaintext");
+    let expected = hexfield(&v, "ciphertext_with_tag");
+    let at_alice = SessionBox::new(&alice, &bob_pk).unwrap();
+    let at_bob = SessionBox::new(&bob, &alice_pk).unwrap();
+    assert_eq!(
+        at_alice.seal_with_nonce(&plaintext, &nonce_of(&v)).unwrap(),
+        expected
+    );
+    assert_eq!(
+        *at_bob.open_with_nonce(&expected, &nonce_of(&v)).unwrap(),
+        plaintext
+    );
+    let mut tampered = expected.clone();
+    tampered[0] ^= 1;
+    assert_eq!(
+        at_bob
+            .open_with_nonce(&tampered, &nonce_of(&v))
+            .map(|m| m.to_vec()),
+        Err(SessionError::Decrypt)
+    );
+    assert_eq!(
+        at_bob
+            .open_with_nonce(&expected[..TAG_LEN - 1], &nonce_of(&v))
+            .map(|m| m.to_vec()),
+        Err(SessionError::Decrypt)
+    );
+}
+
+#[test]
+fn session_box_refuses_low_order_keys() {
+    let v = vector();
+    let alice = X25519PrivateKey::from_bytes(&hexfield(&v, "alice_secret")).unwrap();
+    let small = X25519PublicKey::from_bytes(&hexfield(&v, "small_order_public")).unwrap();
+    let zero = X25519PublicKey::from_bytes(&[0u8; 32]).unwrap();
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    let one = X25519PublicKey::from_bytes(&one).unwrap();
+    for weak in [small, zero, one] {
+        assert_eq!(
+            SessionBox::new(&alice, &weak).map(|_| ()),
+            Err(SessionError::WeakKey)
+        );
+    }
+}
+
+#[test]
+fn one_shot_functions_check_input_before_the_key() {
+    // The one-shot functions derive their box only after the cheap checks: input that
+    // is malformed is refused with its own error, even with a low-order key.
+    let v = vector();
+    let alice = X25519PrivateKey::from_bytes(&hexfield(&v, "alice_secret")).unwrap();
+    let small = X25519PublicKey::from_bytes(&hexfield(&v, "small_order_public")).unwrap();
+    let mut rng = SeededRandom::new(b"order");
+    assert_eq!(
+        open_with_nonce(&[0u8; TAG_LEN - 1], &[0u8; NONCE_LEN], &alice, &small).map(|m| m.to_vec()),
+        Err(SessionError::Decrypt)
+    );
+    assert_eq!(
+        open_challenge("qq", &"11".repeat(24), &alice, &small),
+        Err(SessionError::BadHex)
+    );
+    assert_eq!(
+        seal_challenge(&[0u8; 1025], &alice, &small, &mut rng),
+        Err(SessionError::Oversize)
+    );
+    let mut msg = request(&mut rng);
+    msg.receiver = MALLORY.into();
+    assert_eq!(
+        encrypt(&msg, PROVIDER_KEY, &alice, WALLET_KEY, &small, &mut rng),
+        Err(SessionError::ReceiverMismatch)
+    );
+    // Well-formed input reaches the key and is refused for it.
+    assert_eq!(
+        open_challenge(&"00".repeat(20), &"11".repeat(24), &alice, &small),
+        Err(SessionError::WeakKey)
+    );
+}
+
+#[test]
+fn session_box_reused_for_a_whole_login_interoperates() {
+    let (p, w) = (party(b"provider"), party(b"wallet"));
+    let at_provider = SessionBox::new(&p.secret, &w.public).unwrap();
+    let at_wallet = SessionBox::new(&w.secret, &p.public).unwrap();
+    let mut rng = SeededRandom::new(b"login");
+    for round in 0..3 {
+        // Challenge: wallet → provider, each side with a box or the one-shot function.
+        let challenge = random_bytes(&mut rng, 24);
+        let sealed = at_wallet.seal_challenge(&challenge, &mut rng).unwrap();
+        assert_eq!(
+            open_challenge(
+                &sealed.encrypted_challenge,
+                &sealed.nonce,
+                &p.secret,
+                &w.public
+            )
+            .unwrap(),
+            challenge
+        );
+        assert_eq!(
+            at_provider
+                .open_challenge(&sealed.encrypted_challenge, &sealed.nonce)
+                .unwrap(),
+            challenge
+        );
+        let sealed = seal_challenge(&challenge, &w.secret, &p.public, &mut rng).unwrap();
+        assert_eq!(
+            at_provider
+                .open_challenge(&sealed.encrypted_challenge, &sealed.nonce)
+                .unwrap(),
+            challenge
+        );
+
+        // request-credential: provider → wallet.
+        let req = request(&mut rng);
+        let enc = at_provider
+            .encrypt(&req, PROVIDER_KEY, WALLET_KEY, &mut rng)
+            .unwrap();
+        assert_eq!(decrypt(&enc, &w.secret, &p.public, PROVIDER).unwrap(), req);
+        assert_eq!(at_wallet.decrypt(&enc, PROVIDER).unwrap(), req);
+        let enc = encrypt(
+            &req,
+            PROVIDER_KEY,
+            &p.secret,
+            WALLET_KEY,
+            &w.public,
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(at_wallet.decrypt(&enc, PROVIDER).unwrap(), req);
+
+        // submit-credential: wallet → provider.
+        let sub = Message::reply(
+            MessageBody::SubmitCredential(json!({"round": round})),
+            &req,
+            1_700_000_000_500,
+            &mut rng,
+        )
+        .unwrap();
+        let enc = at_wallet
+            .encrypt(&sub, WALLET_KEY, PROVIDER_KEY, &mut rng)
+            .unwrap();
+        assert_eq!(decrypt(&enc, &p.secret, &w.public, WALLET).unwrap(), sub);
+        assert_eq!(at_provider.decrypt(&enc, WALLET).unwrap(), sub);
+        let enc = encrypt(
+            &sub,
+            WALLET_KEY,
+            &w.secret,
+            PROVIDER_KEY,
+            &p.public,
+            &mut rng,
+        )
+        .unwrap();
+        assert_eq!(at_provider.decrypt(&enc, WALLET).unwrap(), sub);
+
+        // The message checks hold on the box path too.
+        assert_eq!(
+            at_provider.decrypt(&enc, PROVIDER),
+            Err(SessionError::SenderMismatch)
+        );
+        let mallory = SessionBox::new(&party(b"mallory").secret, &p.public).unwrap();
+        assert_eq!(mallory.decrypt(&enc, WALLET), Err(SessionError::Decrypt));
+    }
+}
+
+#[test]
+fn session_box_debug_is_redacted() {
+    let (p, w) = (party(b"provider"), party(b"wallet"));
+    let b = SessionBox::new(&p.secret, &w.public).unwrap();
+    assert_eq!(format!("{b:?}"), "SessionBox([redacted])");
 }
 
 // ---------------------------------------------------------------- round trips

@@ -106,6 +106,24 @@ macro_rules! wallet_benches {
                 .unwrap()
             })
         });
+        // The same with a precomputed SessionBox per side (its key agreement done once,
+        // as a login does), and the cost of building one.
+        let at_wallet = credential_api::SessionBox::new(&wallet, &provider.public_key()).unwrap();
+        let at_provider = credential_api::SessionBox::new(&provider, &wallet.public_key()).unwrap();
+        c.bench_function("nacl box encrypt with a precomputed SessionBox (1 KiB message)", |b| {
+            b.iter(|| {
+                at_wallet
+                    .encrypt(black_box(&message), wallet_uri, provider_uri, &mut OsRandom)
+                    .unwrap()
+            })
+        });
+        c.bench_function("nacl box decrypt with a precomputed SessionBox (1 KiB message)", |b| {
+            b.iter(|| at_provider.decrypt(black_box(&sealed), "did:key:z6LSwallet").unwrap())
+        });
+        let provider_pk = provider.public_key();
+        c.bench_function("nacl box SessionBox::new (X25519 + HSalsa20)", |b| {
+            b.iter(|| credential_api::SessionBox::new(&wallet, black_box(&provider_pk)).unwrap())
+        });
 
         // Wallet store at the default (OWASP minimum) Argon2id parameters, 16 KiB wallet.
         let password = Password::new("correct horse battery staple");
