@@ -221,7 +221,7 @@ fn open_connection(location: &Location) -> Result<Connection, DbError> {
         }
         conn.execute_batch(
             "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-             PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -32768;",
+             PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(DbError::SqliteOpen)?;
     }
