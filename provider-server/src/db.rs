@@ -62,6 +62,9 @@ pub enum DbError {
     /// An SQLite statement failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The SQLite group commit an operation was part of failed; its changes are gone.
+    #[error("database error: the commit failed")]
+    Commit,
 }
 
 #[derive(Debug, Clone)]
@@ -186,7 +189,7 @@ impl Tx {
     /// [`DbError`]; the transaction is rolled back.
     pub async fn commit(self) -> Result<(), DbError> {
         match self.0 {
-            TxInner::Sqlite(tx) => tx.commit(),
+            TxInner::Sqlite(tx) => tx.commit().await,
             TxInner::Postgres(tx) => Ok(tx.commit().await?),
         }
     }
@@ -373,7 +376,7 @@ impl<'q> Query<'q> {
     /// [`DbError`].
     pub async fn execute_in(self, tx: &mut Tx) -> Result<Done, DbError> {
         match &mut tx.0 {
-            TxInner::Sqlite(tx) => sqlite_execute(tx.conn(), self.sql, &self.params)
+            TxInner::Sqlite(tx) => sqlite_execute(tx.conn()?, self.sql, &self.params)
                 .map(Done)
                 .map_err(DbError::Sqlite),
             TxInner::Postgres(tx) => Ok(Done(
@@ -446,7 +449,9 @@ impl<T: FromRow> QueryAs<'_, T> {
     pub async fn fetch_optional_in(self, tx: &mut Tx) -> Result<Option<T>, DbError> {
         let Query { sql, params } = self.query;
         match &mut tx.0 {
-            TxInner::Sqlite(tx) => Ok(sqlite_fetch(tx.conn(), sql, &params, 1)?.into_iter().next()),
+            TxInner::Sqlite(tx) => Ok(sqlite_fetch(tx.conn()?, sql, &params, 1)?
+                .into_iter()
+                .next()),
             TxInner::Postgres(tx) => pg_query(sql, &params)
                 .fetch_optional(&mut **tx)
                 .await?

@@ -7,6 +7,19 @@
 //! login rate (see `docs/decisions.md`, "Performance"). Tasks waiting for the lock
 //! wait asynchronously, without blocking a worker thread.
 //!
+//! **Group commit.** A commit is a WAL append plus SQLite's file locks (`fcntl`), and
+//! every commit writes each page it touched, so commits dominate the cost of a write.
+//! When tasks are queued for the connection, the holder opens a *batch* (one
+//! `BEGIN IMMEDIATE`) instead of committing on its own; each operation runs inside
+//! its own `SAVEPOINT` (an error rolls back that operation only), and the batch is
+//! committed by the holder that finds nobody queued behind it, or once it is
+//! [`MAX_BATCH_OPS`] operations or [`MAX_BATCH_AGE`] old. An operation of a batch
+//! returns only after the batch's `COMMIT` succeeded, so no response ever depends on
+//! uncommitted state, and a failed `COMMIT` fails every operation in it (nothing is
+//! acknowledged and then lost). A task waiting for its batch's commit commits the
+//! batch itself after [`LINGER`] (the holder that would have done it may have been
+//! cancelled). With nobody queued, a statement runs in autocommit mode as before.
+//!
 //! The connection never checkpoints the WAL itself (`wal_autocheckpoint = 0`): a
 //! checkpoint writes and syncs the database file, which must not happen on a request
 //! path. A background thread with its own connection runs a passive checkpoint every
@@ -14,13 +27,14 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::types::{ToSql, ToSqlOutput};
 use rusqlite::{Connection, OpenFlags};
 use sqlx::migrate::Migrator;
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use super::{DbError, Param};
 
@@ -31,6 +45,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 /// Prepared statements kept per connection (the server has about 80 distinct ones).
 const STATEMENT_CACHE: usize = 256;
+/// A batch is committed once it holds this many operations…
+pub(crate) const MAX_BATCH_OPS: usize = 64;
+/// …or is this old, even while more tasks are queued.
+pub(crate) const MAX_BATCH_AGE: Duration = Duration::from_millis(2);
+/// How long an operation waits for its batch's commit before committing it itself.
+pub(crate) const LINGER: Duration = Duration::from_millis(5);
 
 /// Where the database lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +102,159 @@ pub(crate) fn parse_url(url: &str) -> Result<Location, DbError> {
 /// The process's SQLite connection.
 #[derive(Debug)]
 pub(crate) struct Store {
-    conn: Arc<Mutex<Connection>>,
+    shared: Shared,
     /// Dropping it stops the checkpoint thread.
     _checkpointer: Option<mpsc::Sender<()>>,
+}
+
+/// What operations and transactions share: the connection and the queue length.
+#[derive(Debug, Clone)]
+struct Shared {
+    conn: Arc<Mutex<Conn>>,
+    /// Tasks waiting for `conn`.
+    waiting: Arc<AtomicUsize>,
+}
+
+/// The connection and its open batch, if any.
+#[derive(Debug)]
+struct Conn {
+    conn: Connection,
+    batch: Option<Batch>,
+}
+
+/// An open group-commit transaction.
+#[derive(Debug)]
+struct Batch {
+    ops: usize,
+    started: Instant,
+    /// `Some(committed)` once the batch is over.
+    done: watch::Sender<Option<bool>>,
+}
+
+/// Counts a task as queued for the connection while it waits for the lock.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl<'a> Queued<'a> {
+    fn new(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::AcqRel);
+        Self(waiting)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What an operation waits for after releasing the connection.
+type Pending = Option<watch::Receiver<Option<bool>>>;
+
+impl Conn {
+    /// Makes sure a batch is open; false if `BEGIN` failed.
+    fn open_batch(&mut self) -> rusqlite::Result<()> {
+        if self.batch.is_none() {
+            exec(&self.conn, "BEGIN IMMEDIATE")?;
+            self.batch = Some(Batch {
+                ops: 0,
+                started: Instant::now(),
+                done: watch::channel(None).0,
+            });
+        }
+        Ok(())
+    }
+
+    /// Commits the open batch (if any) and tells its operations how it went.
+    fn commit_batch(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            // An I/O or full-disk error inside the batch may have made SQLite roll the
+            // whole transaction back already: then there is nothing to commit.
+            let ok = !self.conn.is_autocommit() && exec(&self.conn, "COMMIT").is_ok();
+            if !ok {
+                if !self.conn.is_autocommit() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                }
+                tracing::error!("SQLite group commit failed; its operations report an error");
+            }
+            batch.done.send_replace(Some(ok));
+        }
+    }
+
+    /// Counts an operation into the open batch, commits it if `nobody_queued` or the
+    /// batch is full or old, and returns what the operation must wait for.
+    fn end_op(&mut self, nobody_queued: bool) -> Pending {
+        if self.batch.is_some() && self.conn.is_autocommit() {
+            // SQLite rolled the batch back on an error: fail it now.
+            self.commit_batch();
+        }
+        let batch = self.batch.as_mut()?;
+        batch.ops += 1;
+        let receiver = batch.done.subscribe();
+        if nobody_queued || batch.ops >= MAX_BATCH_OPS || batch.started.elapsed() >= MAX_BATCH_AGE {
+            self.commit_batch();
+        }
+        Some(receiver)
+    }
+}
+
+/// One statement without parameters or rows, prepared once.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// Runs `f` inside a savepoint, rolling back only its own changes if it fails.
+fn in_savepoint<R>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
+) -> rusqlite::Result<R> {
+    exec(conn, "SAVEPOINT op")?;
+    match f(conn) {
+        Ok(v) => {
+            exec(conn, "RELEASE op")?;
+            Ok(v)
+        }
+        Err(e) => {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK TO op; RELEASE op");
+            }
+            Err(e)
+        }
+    }
+}
+
+impl Shared {
+    async fn lock(&self) -> tokio::sync::MutexGuard<'_, Conn> {
+        let _queued = Queued::new(&self.waiting);
+        self.conn.lock().await
+    }
+
+    async fn lock_owned(&self) -> OwnedMutexGuard<Conn> {
+        let _queued = Queued::new(&self.waiting);
+        Arc::clone(&self.conn).lock_owned().await
+    }
+
+    fn nobody_queued(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) == 0
+    }
+
+    /// Waits until the batch an operation ran in is committed.
+    async fn await_commit(&self, pending: Pending) -> Result<(), DbError> {
+        let Some(mut done) = pending else {
+            return Ok(());
+        };
+        loop {
+            if let Some(ok) = *done.borrow_and_update() {
+                return if ok { Ok(()) } else { Err(DbError::Commit) };
+            }
+            match tokio::time::timeout(LINGER, done.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return Err(DbError::Commit),
+                // Whoever should have committed is gone (cancelled): batches are
+                // sequential, so the open one is ours.
+                Err(_) => self.lock().await.commit_batch(),
+            }
+        }
+    }
 }
 
 impl Store {
@@ -113,57 +283,121 @@ impl Store {
             _ => None,
         };
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            shared: Shared {
+                conn: Arc::new(Mutex::new(Conn { conn, batch: None })),
+                waiting: Arc::default(),
+            },
             _checkpointer: checkpointer,
         })
     }
 
-    /// Runs `f` on the connection.
+    /// Runs `f` (one statement: several are atomic together only in a
+    /// [`Store::begin`] transaction) on the connection; returns once its changes are
+    /// committed.
     pub(crate) async fn with<R>(
         &self,
         f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
     ) -> Result<R, DbError> {
-        let conn = self.conn.lock().await;
-        f(&conn).map_err(DbError::Sqlite)
+        let shared = &self.shared;
+        let (result, pending) = {
+            let mut c = shared.lock().await;
+            if c.batch.is_none() && shared.nobody_queued() {
+                // Nobody queued: autocommit, as without batching.
+                return f(&c.conn).map_err(DbError::Sqlite);
+            }
+            if let Err(e) = c.open_batch() {
+                return Err(DbError::Sqlite(e));
+            }
+            let result = in_savepoint(&c.conn, f);
+            let pending = c.end_op(shared.nobody_queued());
+            (result, pending)
+        };
+        shared.await_commit(pending).await?;
+        result.map_err(DbError::Sqlite)
     }
 
-    /// Takes the connection for a transaction (`BEGIN IMMEDIATE`: the write lock is
-    /// taken up front, so a transaction never fails half-way on another writer).
+    /// Starts a transaction: `BEGIN IMMEDIATE` when the connection is free, else a
+    /// savepoint in the open batch. It holds the connection until committed or
+    /// dropped (dropping rolls it back).
     pub(crate) async fn begin(&self) -> Result<SqliteTx, DbError> {
-        let conn = Arc::clone(&self.conn).lock_owned().await;
-        conn.execute_batch("BEGIN IMMEDIATE")
-            .map_err(DbError::Sqlite)?;
-        Ok(SqliteTx { conn, open: true })
+        let mut conn = self.shared.lock_owned().await;
+        let batched = conn.batch.is_some() || !self.shared.nobody_queued();
+        if batched {
+            conn.open_batch().map_err(DbError::Sqlite)?;
+            conn.conn
+                .execute_batch("SAVEPOINT tx")
+                .map_err(DbError::Sqlite)?;
+        } else {
+            conn.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(DbError::Sqlite)?;
+        }
+        Ok(SqliteTx {
+            conn: Some(conn),
+            shared: self.shared.clone(),
+            batched,
+        })
     }
 }
 
 /// An open SQLite transaction; rolled back when dropped without [`SqliteTx::commit`].
 #[derive(Debug)]
 pub(crate) struct SqliteTx {
-    conn: OwnedMutexGuard<Connection>,
-    open: bool,
+    conn: Option<OwnedMutexGuard<Conn>>,
+    shared: Shared,
+    /// A savepoint in a batch rather than a transaction of its own.
+    batched: bool,
 }
 
 impl SqliteTx {
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
+    pub(crate) fn conn(&self) -> Result<&Connection, DbError> {
+        self.conn.as_ref().map(|c| &c.conn).ok_or(DbError::Commit)
     }
 
-    pub(crate) fn commit(mut self) -> Result<(), DbError> {
-        self.open = false;
-        if let Err(e) = self.conn.execute_batch("COMMIT") {
-            // A failed COMMIT (disk full) leaves the transaction open: end it.
-            let _ = self.conn.execute_batch("ROLLBACK");
+    /// Commits (in a batch: releases the savepoint and waits for the batch's commit).
+    pub(crate) async fn commit(mut self) -> Result<(), DbError> {
+        let Some(mut c) = self.conn.take() else {
+            return Err(DbError::Commit);
+        };
+        if !self.batched {
+            let result = c.conn.execute_batch("COMMIT");
+            if result.is_err() && !c.conn.is_autocommit() {
+                // A failed COMMIT (disk full) leaves the transaction open: end it.
+                let _ = c.conn.execute_batch("ROLLBACK");
+            }
+            return result.map_err(DbError::Sqlite);
+        }
+        if let Err(e) = c.conn.execute_batch("RELEASE tx") {
+            if !c.conn.is_autocommit() {
+                let _ = c.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
+            }
+            let _ = c.end_op(self.shared.nobody_queued());
             return Err(DbError::Sqlite(e));
         }
-        Ok(())
+        let pending = c.end_op(self.shared.nobody_queued());
+        drop(c);
+        self.shared.await_commit(pending).await
     }
 }
 
 impl Drop for SqliteTx {
     fn drop(&mut self) {
-        if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
+        if let Some(mut c) = self.conn.take() {
+            if c.conn.is_autocommit() {
+                // SQLite already rolled back (an I/O error); a batch, if any, is lost.
+                if self.batched {
+                    c.commit_batch();
+                }
+            } else if self.batched {
+                let _ = c.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
+                // Its batch may hold operations waiting for a commit.
+                let nobody_queued = self.shared.nobody_queued();
+                if nobody_queued && c.batch.is_some() {
+                    c.commit_batch();
+                }
+            } else {
+                let _ = c.conn.execute_batch("ROLLBACK");
+            }
         }
     }
 }
@@ -369,6 +603,121 @@ pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Param]) -> rusq
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let location = Location::File {
+            path: dir.path().join("t.db"),
+            create: true,
+            read_only: false,
+        };
+        let store = Store::open(&location, &super::super::SQLITE_MIGRATIONS).unwrap();
+        (dir, store)
+    }
+
+    fn insert(name: String) -> impl FnOnce(&Connection) -> rusqlite::Result<usize> {
+        move |c| {
+            c.execute(
+                "INSERT INTO settings (name, value) VALUES (?1, 'v')",
+                [name],
+            )
+        }
+    }
+
+    async fn count(store: &Store) -> i64 {
+        store
+            .with(|c| c.query_row("SELECT COUNT(*) FROM settings", [], |r| r.get(0)))
+            .await
+            .unwrap()
+    }
+
+    /// Many concurrent writers, some failing: every success is committed, no failure
+    /// takes another operation's changes with it.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_operations_commit_exactly_their_own_changes() {
+        let (_dir, store) = store().await;
+        let store = Arc::new(store);
+        store.with(insert("dup".into())).await.unwrap();
+        let before = count(&store).await;
+        let mut tasks = Vec::new();
+        for i in 0..400 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                // Every 10th collides with an existing key and must fail alone.
+                let name = if i % 10 == 0 {
+                    "dup".to_owned()
+                } else {
+                    format!("k{i}")
+                };
+                store.with(insert(name)).await.is_ok()
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            if t.await.unwrap() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 360);
+        assert_eq!(count(&store).await, before + 360);
+        // Nothing is left open: another connection sees every row.
+        let conn = Connection::open(_dir.path().join("t.db")).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM settings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, before + 360);
+    }
+
+    /// Transactions in a batch: a dropped one leaves nothing, a committed one all.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn transactions_inside_batches_are_atomic() {
+        let (_dir, store) = store().await;
+        let store = Arc::new(store);
+        let mut tasks = Vec::new();
+        for i in 0..100 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                let tx = store.begin().await.unwrap();
+                for j in 0..3 {
+                    tx.conn()
+                        .unwrap()
+                        .execute(
+                            "INSERT INTO settings (name, value) VALUES (?1, 'v')",
+                            [format!("t{i}-{j}")],
+                        )
+                        .unwrap();
+                }
+                if i % 2 == 0 {
+                    tx.commit().await.unwrap();
+                } else {
+                    drop(tx);
+                }
+                // Plain operations interleave with the transactions.
+                store.with(insert(format!("p{i}"))).await.unwrap();
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(count(&store).await, 50 * 3 + 100);
+    }
+
+    /// A batch whose committer went away is committed by a waiting operation.
+    #[tokio::test]
+    async fn an_abandoned_batch_is_committed_by_its_waiters() {
+        let (_dir, store) = store().await;
+        let pending = {
+            let mut c = store.shared.lock().await;
+            c.open_batch().unwrap();
+            in_savepoint(&c.conn, insert("x".into())).unwrap();
+            // As if others were queued: the batch stays open.
+            c.end_op(false)
+        };
+        assert!(store.shared.conn.lock().await.batch.is_some());
+        store.shared.await_commit(pending).await.unwrap();
+        assert!(store.shared.conn.lock().await.batch.is_none());
+        assert_eq!(count(&store).await, 1);
+    }
 
     #[test]
     fn urls() {
