@@ -11,6 +11,11 @@ use provider_server::db::Db;
 use provider_server::demo::{self, DemoCommand, issuer::DemoIssuer};
 use provider_server::{AppState, keys, serve, shutdown_signal};
 
+/// mimalloc: under load, glibc's malloc and free were about a tenth of the provider's
+/// CPU (BENCHMARKS.md, load driver profile).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
