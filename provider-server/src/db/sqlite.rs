@@ -208,12 +208,10 @@ fn in_savepoint<R>(
     f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
 ) -> rusqlite::Result<R> {
     exec(conn, "SAVEPOINT op")?;
-    match f(conn) {
-        Ok(v) => {
-            exec(conn, "RELEASE op")?;
-            Ok(v)
-        }
+    match f(conn).and_then(|v| exec(conn, "RELEASE op").map(|()| v)) {
+        Ok(v) => Ok(v),
         Err(e) => {
+            // Whatever failed (the operation or the release), its changes go.
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK TO op; RELEASE op");
             }
@@ -501,6 +499,16 @@ fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
                     Err(RecvTimeoutError::Timeout) => {}
                     Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
                 }
+                // A batch left open with nobody to commit it (its last holder was a
+                // transaction that was dropped while the task queued behind it was
+                // cancelled) would keep SQLite's write lock from other processes.
+                // Whoever holds the connection is between operations, so committing
+                // is safe.
+                if let Ok(mut main) = shared.conn.try_lock()
+                    && main.batch.is_some()
+                {
+                    main.commit_batch();
+                }
                 let result = checkpoint().and_then(|complete| {
                     if complete {
                         return Ok(());
@@ -726,6 +734,25 @@ mod tests {
             t.await.unwrap();
         }
         assert_eq!(count(&store).await, 50 * 3 + 100);
+    }
+
+    /// A batch left open with no operation waiting is committed by the checkpoint
+    /// thread, so SQLite's write lock is not held for ever.
+    #[tokio::test]
+    async fn an_idle_open_batch_is_committed_in_the_background() {
+        let (dir, store) = store().await;
+        {
+            let mut c = store.shared.lock().await;
+            c.open_batch().unwrap();
+            in_savepoint(&c.conn, insert("x".into())).unwrap();
+        }
+        tokio::time::sleep(CHECKPOINT_INTERVAL * 4).await;
+        assert!(store.shared.conn.lock().await.batch.is_none());
+        let other = Connection::open(dir.path().join("t.db")).unwrap();
+        let n: i64 = other
+            .query_row("SELECT COUNT(*) FROM settings", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     /// A batch whose committer went away is committed by a waiting operation.
