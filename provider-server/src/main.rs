@@ -26,14 +26,11 @@ fn main() -> ExitCode {
         .and_then(|m| m.value_source("bind"))
         .is_none_or(|source| source == ValueSource::DefaultValue);
     init_tracing(cli.config.log_format, &cli.config.log_level);
-    // Tasks woken from outside the runtime (SQLite's worker threads answering sqlx)
-    // wait in the global queue, which a busy worker checks only every
-    // `global_queue_interval` polls (61 by default): under load each database
-    // round trip waited milliseconds behind crypto and JSON work. Checking it every
-    // few polls keeps database latency low (see BENCHMARKS.md, load driver).
+    // tokio's defaults: `global_queue_interval(4)` was set while sqlx's SQLite worker
+    // threads woke tasks from outside the runtime; with SQLite on the calling task it
+    // made no measurable difference (BENCHMARKS.md), so it is gone.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .global_queue_interval(4)
         .build()
     {
         Ok(rt) => rt,
