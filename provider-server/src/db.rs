@@ -67,6 +67,21 @@ pub enum DbError {
     Commit,
 }
 
+impl DbError {
+    /// Whether SQLite reported the database busy or locked by another connection.
+    #[must_use]
+    pub fn is_busy(&self) -> bool {
+        let e = match self {
+            Self::Sqlite(e) | Self::SqliteOpen(e) => e,
+            _ => return false,
+        };
+        matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Inner {
     Sqlite(Arc<sqlite::Store>),

@@ -125,7 +125,16 @@ async fn auth_time_is_in_every_id_token_of_a_login() {
 
     // Without max_age the id_token carries auth_time too, and a refreshed id_token
     // keeps the time of the original authentication (OIDC Core §12.2).
-    let first = code_login(&p, &client, HOLDER, "").await;
+    let login = p
+        .begin(&p.authorize_url_with_scope(
+            &client.config.client_id,
+            REDIRECT,
+            "openid offline_access",
+            "&response_type=code&nonce=n1",
+        ))
+        .await;
+    let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
+    let first = p.redeem(&client, &code, REDIRECT).await;
     let first_claims = p.id_token_claims(first["id_token"].as_str().unwrap()).await;
     let auth_time = first_claims["auth_time"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(1100)).await;

@@ -51,12 +51,14 @@ async fn purge_at(p: &Provider, offset: i64) -> [u64; 5] {
     deleted(cleanup::purge_expired(&p.state).await.unwrap())
 }
 
-/// A login up to the code (not redeemed).
+/// A login up to the code (not redeemed), with `offline_access` so that redeeming
+/// it makes a refresh family.
 async fn code(p: &Provider, client: &CreatedClient) -> String {
     let login = p
-        .begin(&p.authorize_url(
+        .begin(&p.authorize_url_with_scope(
             &client.config.client_id,
             REDIRECT,
+            "openid offline_access",
             "&response_type=code&nonce=n",
         ))
         .await;

@@ -69,6 +69,7 @@ async fn code_flow_with_pkce_refresh_and_userinfo() {
             Nonce::new_random,
         )
         .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("offline_access".into()))
         .set_pkce_challenge(challenge)
         .url();
     let login = p.begin(url.as_str()).await;
@@ -515,9 +516,10 @@ async fn code_reuse_is_refused_and_revokes_the_first_tokens() {
     let p = Provider::start().await;
     let conf = p.client("client_secret_basic", "RS256").await;
     let login = p
-        .begin(&authorize_url(
-            &p,
+        .begin(&p.authorize_url_with_scope(
             &conf.config.client_id,
+            REDIRECT,
+            "openid offline_access",
             "&response_type=code",
         ))
         .await;
@@ -814,4 +816,59 @@ async fn nul_bytes_are_client_errors_on_every_backend() {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"], "invalid_client");
     }
+}
+
+/// OIDC Core §11: a refresh token only for `offline_access`; without it the code
+/// yields an access token and an id_token, and no refresh family is stored.
+#[tokio::test]
+async fn refresh_tokens_only_for_offline_access() {
+    let p = Provider::start().await;
+    let conf = p.client("client_secret_basic", "RS256").await;
+    let discovery = p.get_json("/.well-known/openid-configuration").await;
+    assert!(
+        discovery["scopes_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("offline_access"))
+    );
+    let login = p
+        .begin(&authorize_url(
+            &p,
+            &conf.config.client_id,
+            "&response_type=code",
+        ))
+        .await;
+    let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+    ];
+    let (status, tokens) = token_request(&p, &conf, &form).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens.get("refresh_token").is_none(), "{tokens}");
+    assert!(tokens["access_token"].is_string() && tokens["id_token"].is_string());
+    let families: (i64,) = provider_server::db::query_as("SELECT COUNT(*) FROM refresh_families")
+        .fetch_one(&p.state.db)
+        .await
+        .unwrap();
+    assert_eq!(families.0, 0);
+    // The access token works, and a replay of the code still revokes it.
+    let userinfo = |token: String| {
+        let p = &p;
+        async move {
+            p.http
+                .get(p.url("/userinfo"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let access = tokens["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(userinfo(access.clone()).await, 200);
+    assert_eq!(token_request(&p, &conf, &form).await.0, 400);
+    assert_eq!(userinfo(access).await, 401);
 }

@@ -262,16 +262,21 @@ impl Store {
     /// # Errors
     /// [`DbError`].
     pub(crate) fn open(location: &Location, migrator: &Migrator) -> Result<Self, DbError> {
-        let mut conn = open_connection(location)?;
-        if !matches!(
-            location,
-            Location::File {
-                read_only: true,
-                ..
+        // Two processes opening one new file at once (two instances, a server and a
+        // CLI command): switching to WAL needs a lock SQLite will not wait for while the
+        // other migrates, so a busy open is retried (by then the other is done).
+        const ATTEMPTS: u32 = 50;
+        let mut attempt = 1;
+        let conn = loop {
+            match open_and_migrate(location, migrator) {
+                Err(e) if e.is_busy() && attempt < ATTEMPTS => {
+                    tracing::debug!(error = %e, attempt, "SQLite database busy while opening");
+                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt.min(10))));
+                    attempt += 1;
+                }
+                other => break other?,
             }
-        ) {
-            migrate(&mut conn, migrator)?;
-        }
+        };
         let shared = Shared {
             conn: Arc::new(Mutex::new(Conn { conn, batch: None })),
             waiting: Arc::default(),
@@ -399,6 +404,20 @@ impl Drop for SqliteTx {
             }
         }
     }
+}
+
+fn open_and_migrate(location: &Location, migrator: &Migrator) -> Result<Connection, DbError> {
+    let mut conn = open_connection(location)?;
+    if !matches!(
+        location,
+        Location::File {
+            read_only: true,
+            ..
+        }
+    ) {
+        migrate(&mut conn, migrator)?;
+    }
+    Ok(conn)
 }
 
 fn open_connection(location: &Location) -> Result<Connection, DbError> {

@@ -22,7 +22,7 @@ pub fn document(state: &AppState) -> Value {
         "token_endpoint": format!("{issuer}/token"),
         "userinfo_endpoint": format!("{issuer}/userinfo"),
         "jwks_uri": format!("{issuer}/jwks"),
-        "scopes_supported": ["openid"],
+        "scopes_supported": ["openid", "offline_access"],
         "response_types_supported": ["code", "id_token", "id_token token"],
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "client_credentials"],

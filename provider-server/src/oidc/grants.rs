@@ -340,19 +340,31 @@ pub async fn lookup_access_token(
     }
 }
 
-/// What a redeemed code yields: an access token and the first refresh token of a
-/// new family linked to the code.
+/// The scope value asking for a refresh token (OIDC Core §11).
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+impl Grant {
+    /// Whether the grant includes `offline_access`, i.e. a refresh token.
+    #[must_use]
+    pub fn offline_access(&self) -> bool {
+        self.scope.split(' ').any(|s| s == OFFLINE_ACCESS)
+    }
+}
+
+/// What a redeemed code yields: an access token and, when `offline_access` was
+/// granted, the first refresh token of a new family linked to the code.
 #[derive(Debug)]
 pub struct CodeTokens {
     /// The access token.
     pub access: String,
-    /// The refresh token.
-    pub refresh: String,
+    /// The refresh token (`offline_access` only).
+    pub refresh: Option<String>,
 }
 
-/// Stores the family, the access token and the refresh token a redeemed code yields,
-/// all three rows or none: on PostgreSQL in one statement (data-modifying CTEs, one
-/// round trip), on SQLite in one transaction on the process's connection.
+/// Stores what a redeemed code yields: the access token, plus a refresh family and
+/// its first refresh token when the grant includes `offline_access`. All rows or
+/// none: on PostgreSQL in one statement (data-modifying CTEs, one round trip), on
+/// SQLite in one transaction on the process's connection.
 ///
 /// # Errors
 /// Database failures (500).
@@ -369,38 +381,54 @@ pub async fn create_code_tokens(
                           VALUES ($5, $2, $6, $3, $1, $7, 0)";
     const REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, client_id, \
                            grant_data, expires_at) VALUES ($8, $1, $2, $6, $9)";
-    let family_id = random_handle()?;
+    // PostgreSQL: the three inserts as one statement.
+    const ALL_POSTGRES: &str = "WITH f AS (INSERT INTO refresh_families (family_id, client_id, \
+                                code_hash, revoked, created_at) VALUES ($1, $2, $3, 0, $4)), \
+                                a AS (INSERT INTO access_tokens (token_hash, client_id, \
+                                grant_data, code_hash, family_id, expires_at, revoked) \
+                                VALUES ($5, $2, $6, $3, $1, $7, 0)) \
+                                INSERT INTO refresh_tokens (token_hash, family_id, client_id, \
+                                grant_data, expires_at) VALUES ($8, $1, $2, $6, $9)";
+    let offline = grant.offline_access();
+    // Without a family the access token's family_id ($1) is NULL.
+    let family_id = offline.then(random_handle).transpose()?;
     let access = random_handle()?;
-    let refresh = random_handle()?;
+    let refresh = offline.then(random_handle).transpose()?;
     let data = serde_json::to_string(grant).map_err(AppError::internal)?;
     let now = now();
-    let bind = |sql| {
-        db::query(sql)
-            .bind(&family_id)
-            .bind(client_id)
-            .bind(code_hash)
-            .bind(now)
-            .bind(handle_hash(&access))
-            .bind(data.as_str())
-            .bind(now.saturating_add(i64::from(state.config.access_token_lifetime_secs)))
-            .bind(handle_hash(&refresh))
-            .bind(now.saturating_add(i64::from(state.config.refresh_token_lifetime_secs)))
+    let params: [db::Param; 9] = [
+        family_id.into(),
+        client_id.into(),
+        code_hash.into(),
+        now.into(),
+        handle_hash(&access).into(),
+        data.into(),
+        now.saturating_add(i64::from(state.config.access_token_lifetime_secs))
+            .into(),
+        refresh.as_deref().map(handle_hash).into(),
+        now.saturating_add(i64::from(state.config.refresh_token_lifetime_secs))
+            .into(),
+    ];
+    // Each statement gets exactly the parameters it names ($1..$n): PostgreSQL
+    // refuses extra ones.
+    let bind = |sql, n| {
+        params
+            .iter()
+            .take(n)
+            .cloned()
+            .fold(db::query(sql), db::Query::bind)
     };
-    match state.db.backend {
-        Backend::Postgres => {
-            let sql = "WITH f AS (INSERT INTO refresh_families (family_id, client_id, code_hash, \
-                       revoked, created_at) VALUES ($1, $2, $3, 0, $4)), \
-                       a AS (INSERT INTO access_tokens (token_hash, client_id, grant_data, \
-                       code_hash, family_id, expires_at, revoked) \
-                       VALUES ($5, $2, $6, $3, $1, $7, 0)) \
-                       INSERT INTO refresh_tokens (token_hash, family_id, client_id, grant_data, \
-                       expires_at) VALUES ($8, $1, $2, $6, $9)";
-            bind(sql).execute(&state.db).await?;
+    match (state.db.backend, offline) {
+        (_, false) => {
+            bind(ACCESS, 7).execute(&state.db).await?;
         }
-        Backend::Sqlite => {
+        (Backend::Postgres, true) => {
+            bind(ALL_POSTGRES, 9).execute(&state.db).await?;
+        }
+        (Backend::Sqlite, true) => {
             let mut tx = state.db.begin().await?;
-            for sql in [FAMILY, ACCESS, REFRESH] {
-                bind(sql).execute_in(&mut tx).await?;
+            for (sql, n) in [(FAMILY, 4), (ACCESS, 7), (REFRESH, 9)] {
+                bind(sql, n).execute_in(&mut tx).await?;
             }
             tx.commit().await?;
         }

@@ -193,7 +193,7 @@ async fn authorization_code(
         state,
         &access,
         Some(&id_token),
-        Some(&refresh),
+        refresh.as_deref(),
         &redeemed.grant.scope,
     ))
 }

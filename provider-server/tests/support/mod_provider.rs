@@ -266,10 +266,24 @@ impl Provider {
     /// An authorization request URL for `client_id` and `redirect_uri` with
     /// `scope=openid&state=s1` and `extra` (`&name=value…`, already encoded).
     pub fn authorize_url(&self, client_id: &str, redirect_uri: &str, extra: &str) -> String {
+        self.authorize_url_with_scope(client_id, redirect_uri, "openid", extra)
+    }
+
+    /// [`Self::authorize_url`] with another `scope` (e.g. `openid offline_access` for
+    /// a refresh token).
+    pub fn authorize_url_with_scope(
+        &self,
+        client_id: &str,
+        redirect_uri: &str,
+        scope: &str,
+        extra: &str,
+    ) -> String {
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
         format!(
-            "{}/authorize?client_id={client_id}&redirect_uri={}&scope=openid&state=s1{extra}",
+            "{}/authorize?client_id={client_id}&redirect_uri={}&scope={}&state=s1{extra}",
             self.base,
-            url::form_urlencoded::byte_serialize(redirect_uri.as_bytes()).collect::<String>()
+            enc(redirect_uri),
+            enc(scope)
         )
     }
 
