@@ -721,6 +721,72 @@ mod tests {
         assert_eq!(n, before + 360);
     }
 
+    /// A full disk in the middle of batches (SQLITE_FULL, forced with a page limit):
+    /// every operation that reported success is in the database, none that reported
+    /// an error is — nothing acknowledged is lost, nothing refused is half-written.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_disk_loses_nothing_acknowledged() {
+        let (dir, store) = store().await;
+        let store = Arc::new(store);
+        let pages: i64 = store
+            .with(|c| c.query_row("PRAGMA page_count", [], |r| r.get(0)))
+            .await
+            .unwrap();
+        store
+            .with(move |c| {
+                c.query_row(
+                    &format!("PRAGMA max_page_count = {}", pages + 40),
+                    [],
+                    |_| Ok(()),
+                )
+            })
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..400 {
+            let store = Arc::clone(&store);
+            tasks.push(tokio::spawn(async move {
+                let name = format!("k{i}");
+                let value = "v".repeat(1500);
+                let ok = store
+                    .with({
+                        let name = name.clone();
+                        move |c| {
+                            c.execute(
+                                "INSERT INTO settings (name, value) VALUES (?1, ?2)",
+                                [name, value],
+                            )
+                        }
+                    })
+                    .await
+                    .is_ok();
+                (name, ok)
+            }));
+        }
+        let mut acknowledged = std::collections::BTreeSet::new();
+        let mut refused = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                (name, true) => {
+                    acknowledged.insert(name);
+                }
+                (_, false) => refused += 1,
+            }
+        }
+        assert!(refused > 0, "the page limit was never reached");
+        assert!(!acknowledged.is_empty());
+        let other = Connection::open(dir.path().join("t.db")).unwrap();
+        let mut stmt = other
+            .prepare("SELECT name FROM settings WHERE name LIKE 'k%'")
+            .unwrap();
+        let stored: std::collections::BTreeSet<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored, acknowledged);
+    }
+
     /// Transactions in a batch: a dropped one leaves nothing, a committed one all.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn transactions_inside_batches_are_atomic() {
