@@ -325,27 +325,29 @@ impl Verification {
         })
     }
 
-    /// Runs `check` with the policy and the status list source. A presentation
-    /// that may need a status list (`input` mentions `credentialStatus` or `status`
-    /// anywhere) is checked on the blocking pool, since a fetch blocks; any other is
-    /// checked right here: its signatures are a few hundred microseconds of CPU, less
-    /// than the two thread hand-offs the pool costs.
+    /// Runs `check` on `presentation` with the policy and the status list source. A
+    /// presentation that may need a status list (it mentions `credentialStatus` or
+    /// `status` anywhere) is checked on the blocking pool, since a fetch blocks; any
+    /// other is checked right here: its signatures are a few hundred microseconds of
+    /// CPU, less than the two thread hand-offs the pool costs.
     ///
     /// # Errors
     /// What `check` returns; 500 when the task fails.
-    pub(crate) async fn run<T, F>(self, input: &str, check: F) -> Result<T, AppError>
+    pub(crate) async fn run<T, F>(self, presentation: String, check: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&VerificationPolicy, &dyn StatusListSource) -> Result<T, AppError>
+        F: FnOnce(&str, &VerificationPolicy, &dyn StatusListSource) -> Result<T, AppError>
             + Send
             + 'static,
     {
-        if !may_need_status_list(input) {
-            return check(&self.policy, self.status.0.as_ref());
+        if !may_need_status_list(&presentation) {
+            return check(&presentation, &self.policy, self.status.0.as_ref());
         }
-        tokio::task::spawn_blocking(move || check(&self.policy, self.status.0.as_ref()))
-            .await
-            .map_err(AppError::internal)?
+        tokio::task::spawn_blocking(move || {
+            check(&presentation, &self.policy, self.status.0.as_ref())
+        })
+        .await
+        .map_err(AppError::internal)?
     }
 }
 
@@ -422,8 +424,8 @@ async fn verify_submission(
     let verification = Verification::new(state, &client, challenge, provider_origin(state)?)?;
     let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
     let verified = verification
-        .run(&json.clone(), move |policy, status| {
-            verify_blocking(&json, policy, &required, status)
+        .run(json, move |json, policy, status| {
+            verify_blocking(json, policy, &required, status)
         })
         .await?;
     verified_holder(&client, &verified)

@@ -488,8 +488,8 @@ async fn verify(
     // §14.1.2: the proof binds the nonce (challenge) and the client_id (domain).
     let verification = Verification::new(state, &client, tx.nonce.clone(), client_id(state))?;
     let verified = verification
-        .run(&vp_token.clone(), move |policy, status| {
-            requested.verify(&vp_token, submission.as_deref(), policy, status)
+        .run(vp_token, move |vp_token, policy, status| {
+            requested.verify(vp_token, submission.as_deref(), policy, status)
         })
         .await?;
     credentials::verified_holder(&client, &verified)

@@ -381,14 +381,6 @@ pub async fn create_code_tokens(
                           VALUES ($5, $2, $6, $3, $1, $7, 0)";
     const REFRESH: &str = "INSERT INTO refresh_tokens (token_hash, family_id, client_id, \
                            grant_data, expires_at) VALUES ($8, $1, $2, $6, $9)";
-    // PostgreSQL: the three inserts as one statement.
-    const ALL_POSTGRES: &str = "WITH f AS (INSERT INTO refresh_families (family_id, client_id, \
-                                code_hash, revoked, created_at) VALUES ($1, $2, $3, 0, $4)), \
-                                a AS (INSERT INTO access_tokens (token_hash, client_id, \
-                                grant_data, code_hash, family_id, expires_at, revoked) \
-                                VALUES ($5, $2, $6, $3, $1, $7, 0)) \
-                                INSERT INTO refresh_tokens (token_hash, family_id, client_id, \
-                                grant_data, expires_at) VALUES ($8, $1, $2, $6, $9)";
     let offline = grant.offline_access();
     // Without a family the access token's family_id ($1) is NULL.
     let family_id = offline.then(random_handle).transpose()?;
@@ -423,7 +415,9 @@ pub async fn create_code_tokens(
             bind(ACCESS, 7).execute(&state.db).await?;
         }
         (Backend::Postgres, true) => {
-            bind(ALL_POSTGRES, 9).execute(&state.db).await?;
+            // The three inserts as one statement (data-modifying CTEs).
+            let all = format!("WITH f AS ({FAMILY}), a AS ({ACCESS}) {REFRESH}");
+            bind(&all, 9).execute(&state.db).await?;
         }
         (Backend::Sqlite, true) => {
             let mut tx = state.db.begin().await?;
