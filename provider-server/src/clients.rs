@@ -6,7 +6,7 @@
 //! (a high-entropy secret needs no slow hash); it is compared in constant time.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -16,7 +16,9 @@ use wallet_core::did::Did;
 use wallet_core::jwk::Jwk;
 use wallet_core::jws::Algorithm;
 
+use crate::credentials::{self, Requirements};
 use crate::db::Db;
+use crate::error::AppError;
 use crate::web::{handle_hash, now, random_handle};
 
 /// Most redirect URIs per client.
@@ -462,14 +464,36 @@ pub async fn create(db: &Db, new: NewClient) -> Result<CreatedClient, ClientErro
 }
 
 /// A stored client and its secret hash.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct StoredClient {
     /// The configuration.
     pub config: LoginConfiguration,
     secret_hash: Option<String>,
+    /// Its presentation requirements, parsed on first use (once per cached client,
+    /// not once per login).
+    requirements: OnceLock<Result<Arc<Requirements>, String>>,
 }
 
 impl StoredClient {
+    /// What a presentation for this client must satisfy (its PEX definition or DCQL
+    /// query, parsed and checked).
+    ///
+    /// # Errors
+    /// `invalid_request` for an invalid definition or query.
+    pub(crate) fn requirements(&self) -> Result<Arc<Requirements>, AppError> {
+        self.requirements
+            .get_or_init(|| {
+                credentials::requirements(&self.config)
+                    .map(Arc::new)
+                    .map_err(|e| match e {
+                        AppError::OAuth { description, .. } => description,
+                        other => other.to_string(),
+                    })
+            })
+            .clone()
+            .map_err(AppError::invalid_request)
+    }
+
     /// Whether `secret` is this client's secret (constant-time on the hashes).
     #[must_use]
     pub fn secret_matches(&self, secret: &str) -> bool {
@@ -483,7 +507,7 @@ impl StoredClient {
 ///
 /// # Errors
 /// [`ClientError::Db`], [`ClientError::Corrupt`].
-pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>, ClientError> {
+pub async fn get(db: &Db, client_id: &str) -> Result<Option<Arc<StoredClient>>, ClientError> {
     // No client_id is that long or holds a NUL; PostgreSQL refuses NUL in a text
     // parameter (an error, where SQLite finds no row), so it never reaches a query.
     if client_id.len() > 256 || client_id.contains('\0') {
@@ -499,11 +523,12 @@ pub async fn get(db: &Db, client_id: &str) -> Result<Option<StoredClient>, Clien
             .await?;
     let client = row
         .map(|(config, secret_hash)| {
-            Ok::<_, ClientError>(StoredClient {
+            Ok::<_, ClientError>(Arc::new(StoredClient {
                 config: serde_json::from_str(&config)
                     .map_err(|e| ClientError::Corrupt(e.to_string()))?,
                 secret_hash,
-            })
+                requirements: OnceLock::new(),
+            }))
         })
         .transpose()?;
     if let Some(c) = &client {
@@ -523,22 +548,22 @@ const CACHE_MAX: usize = 4096;
 /// `/token` call) do not each parse the Login Configuration again. Only clients that
 /// exist are cached: unknown `client_id`s cannot fill it.
 #[derive(Debug, Default)]
-pub struct Cache(Mutex<HashMap<String, (Instant, StoredClient)>>);
+pub struct Cache(Mutex<HashMap<String, (Instant, Arc<StoredClient>)>>);
 
 impl Cache {
-    fn get(&self, client_id: &str) -> Option<StoredClient> {
+    fn get(&self, client_id: &str) -> Option<Arc<StoredClient>> {
         let map = self.0.lock().ok()?;
         map.get(client_id)
             .filter(|(at, _)| at.elapsed() < CACHE_TTL)
             .map(|(_, c)| c.clone())
     }
 
-    fn put(&self, client_id: &str, client: &StoredClient) {
+    fn put(&self, client_id: &str, client: &Arc<StoredClient>) {
         if let Ok(mut map) = self.0.lock() {
             if map.len() >= CACHE_MAX {
                 map.clear();
             }
-            map.insert(client_id.to_owned(), (Instant::now(), client.clone()));
+            map.insert(client_id.to_owned(), (Instant::now(), Arc::clone(client)));
         }
     }
 

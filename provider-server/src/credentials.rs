@@ -15,6 +15,7 @@
 pub mod status;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -22,7 +23,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use wallet_core::credential_api::{EncryptedMessage, Message, MessageBody};
-use wallet_core::data_integrity::OfflineResolver;
 use wallet_core::dcql::{self, DcqlQuery};
 use wallet_core::encoding::hex_encode;
 use wallet_core::pex::PresentationDefinition;
@@ -33,7 +33,8 @@ use wallet_core::random::{OsRandom, SecureRandom as _};
 use wallet_core::status_list::StatusListSource;
 
 use crate::AppState;
-use crate::clients::{self, LoginConfiguration};
+use crate::clients::{self, LoginConfiguration, StoredClient};
+use crate::did_cache::CachedResolver;
 use crate::error::AppError;
 use crate::login::{self, LoginQuery, Session, VerifiedHolder};
 use crate::mapping;
@@ -93,12 +94,11 @@ fn wallet_key(session: &Session) -> Result<(String, wallet_core::keys::X25519Pub
 pub(crate) async fn client_of(
     state: &AppState,
     session: &Session,
-) -> Result<LoginConfiguration, AppError> {
-    Ok(clients::get(&state.db, &session.request.client_id)
+) -> Result<Arc<StoredClient>, AppError> {
+    clients::get(&state.db, &session.request.client_id)
         .await
         .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::invalid_request("the client no longer exists"))?
-        .config)
+        .ok_or_else(|| AppError::invalid_request("the client no longer exists"))
 }
 
 fn millis(state: &AppState) -> u64 {
@@ -162,7 +162,8 @@ pub async fn get_credentials(
         expires_at,
     };
     let (wallet_uri, wallet_public) = wallet_key(&session)?;
-    let client = client_of(&state, &session).await?;
+    let stored = client_of(&state, &session).await?;
+    let client = &stored.config;
     let mut client_info = Map::new();
     client_info.insert("client_id".into(), client.client_id.clone().into());
     client_info.insert("name".into(), client.name.clone().into());
@@ -180,7 +181,7 @@ pub async fn get_credentials(
         content.insert("dcql_query".into(), q.clone());
     }
     content.insert("client".into(), Value::Object(client_info));
-    if let Some(jwk) = encryption_jwk(&client) {
+    if let Some(jwk) = encryption_jwk(client) {
         content.insert("encryption_jwk".into(), jwk);
     }
     let provider_uri = state.identity.key_agreement_uri();
@@ -250,6 +251,7 @@ pub async fn post_credentials(
 }
 
 /// What the client requires, parsed from its Login Configuration.
+#[derive(Debug)]
 pub(crate) struct Requirements {
     /// The DIF Presentation Exchange definition, if the client uses PEX.
     pub(crate) definition: Option<PresentationDefinition>,
@@ -419,16 +421,17 @@ async fn verify_submission(
             "the credential request challenge was already used",
         ));
     }
-    let client = client_of(state, session).await?;
-    let required = requirements(&client)?;
-    let verification = Verification::new(state, &client, challenge, provider_origin(state)?)?;
+    let stored = client_of(state, session).await?;
+    let required = stored.requirements()?;
+    let client = &stored.config;
+    let verification = Verification::new(state, client, challenge, provider_origin(state)?)?;
     let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
     let verified = verification
         .run(json, move |json, policy, status| {
             verify_blocking(json, policy, &required, status)
         })
         .await?;
-    verified_holder(&client, &verified)
+    verified_holder(client, &verified)
 }
 
 fn verify_blocking(
@@ -443,12 +446,12 @@ fn verify_blocking(
                 json,
                 definition,
                 policy,
-                &OfflineResolver,
+                &CachedResolver,
                 source,
             )?
             .0
         }
-        None => presentation::verify_presentation(json, policy, &OfflineResolver, source)?,
+        None => presentation::verify_presentation(json, policy, &CachedResolver, source)?,
     };
     if let Some(query) = &required.dcql {
         check_dcql(&verified, query)?;

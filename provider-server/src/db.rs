@@ -340,6 +340,14 @@ fn sqlite_execute(
     Ok(u64::try_from(stmt.raw_execute()?).unwrap_or(u64::MAX))
 }
 
+/// Whether a statement that returns rows may also change some (`UPDATE … RETURNING`):
+/// anything but a plain `SELECT`.
+fn may_write(sql: &str) -> bool {
+    !sql.trim_start()
+        .get(..7)
+        .is_some_and(|w| w.eq_ignore_ascii_case("SELECT "))
+}
+
 fn sqlite_fetch<T: FromRow>(
     conn: &rusqlite::Connection,
     sql: &str,
@@ -373,7 +381,7 @@ impl<'q> Query<'q> {
     pub async fn execute(self, db: &Db) -> Result<Done, DbError> {
         match &db.inner {
             Inner::Sqlite(store) => store
-                .with(|conn| sqlite_execute(conn, self.sql, &self.params))
+                .with(true, |conn| sqlite_execute(conn, self.sql, &self.params))
                 .await
                 .map(Done),
             Inner::Postgres(pool) => Ok(Done(
@@ -416,7 +424,9 @@ impl<T: FromRow> QueryAs<'_, T> {
         match &db.inner {
             Inner::Sqlite(store) => {
                 store
-                    .with(|conn| sqlite_fetch(conn, sql, &params, limit))
+                    .with(may_write(sql), |conn| {
+                        sqlite_fetch(conn, sql, &params, limit)
+                    })
                     .await
             }
             Inner::Postgres(pool) => {

@@ -16,6 +16,7 @@
 //!   headless wallets: the signed Request Object at `request_uri`, the
 //!   `direct_post` response endpoint, `response_code`, and the `/login` page's
 //!   status poll.
+//! - [`did_cache`]: a memo of `did:key` / `did:jwk` verification-method resolution.
 //! - [`session_boxes`]: the provider's Credential API boxes per wallet session key,
 //!   derived once per login and cached in memory (bounded, expiring).
 //! - [`mapping`]: the client's `id_token_mapping` over a JSON view of the
@@ -34,6 +35,7 @@ pub mod config;
 pub mod credentials;
 pub mod db;
 pub mod demo;
+pub mod did_cache;
 pub mod error;
 pub mod keys;
 pub mod login;

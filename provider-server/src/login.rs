@@ -346,12 +346,12 @@ pub(crate) async fn complete_session(
 ) -> Result<String, AppError> {
     let now = now();
     let request = session.request;
-    let client = clients::get(&state.db, &request.client_id)
+    let stored = clients::get(&state.db, &request.client_id)
         .await
         .map_err(AppError::internal)?
-        .ok_or_else(|| AppError::invalid_request("the client no longer exists"))?
-        .config;
-    let sub = grants::subject(state, &client, &holder.did)?;
+        .ok_or_else(|| AppError::invalid_request("the client no longer exists"))?;
+    let client = &stored.config;
+    let sub = grants::subject(state, client, &holder.did)?;
     // OIDC Core §3.1.2.1 id_token_hint: "If the End-User identified by the ID Token is
     // logged in or is logged in by the request, then the Authorization Server returns
     // a positive response; otherwise, it SHOULD return an error, such as
@@ -393,7 +393,7 @@ pub(crate) async fn complete_session(
         ResponseType::IdToken => (
             vec![(
                 "id_token",
-                grants::id_token(state, &client, &grant, None, None)?,
+                grants::id_token(state, client, &grant, None, None)?,
             )],
             Issued::Nothing,
         ),
@@ -401,7 +401,7 @@ pub(crate) async fn complete_session(
             let access =
                 grants::create_access_token(state, &client.client_id, &grant, None, None).await?;
             let issued = Issued::AccessToken(handle_hash(&access));
-            let id_token = grants::id_token(state, &client, &grant, Some(&access), None)?;
+            let id_token = grants::id_token(state, client, &grant, Some(&access), None)?;
             (
                 vec![
                     ("access_token", access),

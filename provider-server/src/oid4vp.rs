@@ -211,7 +211,7 @@ pub async fn create_request(
     let session = login::live_session(&state, login).await?;
     let client = credentials::client_of(&state, &session).await?;
     // Refuse now what could never be verified later.
-    Requested::of(&client)?;
+    Requested::of(&client.config)?;
     let handle = random_handle()?;
     let nonce = random_handle()?;
     let now = state.clock.now();
@@ -294,7 +294,7 @@ pub async fn request_object(
         .ok_or_else(gone)?;
     let session = login::live_session_by_hash(&state, &tx.login_hash).await?;
     let client = credentials::client_of(&state, &session).await?;
-    let requested = Requested::of(&client)?;
+    let requested = Requested::of(&client.config)?;
     let mut claims = Map::new();
     claims.insert("aud".into(), REQUEST_OBJECT_AUDIENCE.into());
     claims.insert("iat".into(), now.into());
@@ -307,7 +307,10 @@ pub async fn request_object(
     claims.insert("state".into(), state_of(&handle).into());
     let (name, query) = requested.request_parameter();
     claims.insert(name.into(), query);
-    claims.insert("client_metadata".into(), requested.client_metadata(&client));
+    claims.insert(
+        "client_metadata".into(),
+        requested.client_metadata(&client.config),
+    );
     if let Some(n) = wallet_nonce {
         claims.insert("wallet_nonce".into(), n.into());
     }
@@ -484,15 +487,16 @@ async fn verify(
     submission: Option<String>,
 ) -> Result<VerifiedHolder, AppError> {
     let client = credentials::client_of(state, session).await?;
-    let requested = Requested::of(&client)?;
+    let requested = Requested::of(&client.config)?;
     // §14.1.2: the proof binds the nonce (challenge) and the client_id (domain).
-    let verification = Verification::new(state, &client, tx.nonce.clone(), client_id(state))?;
+    let verification =
+        Verification::new(state, &client.config, tx.nonce.clone(), client_id(state))?;
     let verified = verification
         .run(vp_token, move |vp_token, policy, status| {
             requested.verify(vp_token, submission.as_deref(), policy, status)
         })
         .await?;
-    credentials::verified_holder(&client, &verified)
+    credentials::verified_holder(&client.config, &verified)
 }
 
 /// Hands the verified holder (or the refusal) of `tx` to the login session

@@ -120,11 +120,14 @@ struct Shared {
 struct Conn {
     conn: Connection,
     batch: Option<Batch>,
+    /// Number of the next batch (tells a batch from a later one with as many ops).
+    next_batch: u64,
 }
 
 /// An open group-commit transaction.
 #[derive(Debug)]
 struct Batch {
+    id: u64,
     ops: usize,
     started: Instant,
     /// `Some(committed)` once the batch is over.
@@ -147,15 +150,23 @@ impl Drop for Queued<'_> {
     }
 }
 
-/// What an operation waits for after releasing the connection.
-type Pending = Option<watch::Receiver<Option<bool>>>;
+/// What an operation waits for after releasing the connection: its batch's outcome,
+/// and whether it was the batch's last operation so far (then it commits the batch
+/// unless another operation joins first).
+struct Pending {
+    done: watch::Receiver<Option<bool>>,
+    /// `(batch id, ops)` when this operation was the last one of the open batch.
+    tail: Option<(u64, usize)>,
+}
 
 impl Conn {
     /// Makes sure a batch is open; false if `BEGIN` failed.
     fn open_batch(&mut self) -> rusqlite::Result<()> {
         if self.batch.is_none() {
             exec(&self.conn, "BEGIN IMMEDIATE")?;
+            self.next_batch += 1;
             self.batch = Some(Batch {
+                id: self.next_batch,
                 ops: 0,
                 started: Instant::now(),
                 done: watch::channel(None).0,
@@ -180,20 +191,29 @@ impl Conn {
         }
     }
 
-    /// Counts an operation into the open batch, commits it if `nobody_queued` or the
-    /// batch is full or old, and returns what the operation must wait for.
-    fn end_op(&mut self, nobody_queued: bool) -> Pending {
+    /// Counts an operation into the open batch, commits it if it is full or old, and
+    /// returns what the operation must wait for (`None`: no batch, nothing to wait for).
+    fn end_op(&mut self) -> Option<Pending> {
         if self.batch.is_some() && self.conn.is_autocommit() {
             // SQLite rolled the batch back on an error: fail it now.
             self.commit_batch();
         }
         let batch = self.batch.as_mut()?;
         batch.ops += 1;
-        let receiver = batch.done.subscribe();
-        if nobody_queued || batch.ops >= MAX_BATCH_OPS || batch.started.elapsed() >= MAX_BATCH_AGE {
+        let done = batch.done.subscribe();
+        if batch.ops >= MAX_BATCH_OPS || batch.started.elapsed() >= MAX_BATCH_AGE {
+            self.commit_batch();
+            return Some(Pending { done, tail: None });
+        }
+        let tail = Some((batch.id, batch.ops));
+        Some(Pending { done, tail })
+    }
+
+    /// Commits the open batch if it is still `tail`'s (no operation joined since).
+    fn commit_if_tail(&mut self, tail: (u64, usize)) {
+        if self.batch.as_ref().is_some_and(|b| (b.id, b.ops) == tail) {
             self.commit_batch();
         }
-        Some(receiver)
     }
 }
 
@@ -235,11 +255,19 @@ impl Shared {
         self.waiting.load(Ordering::Acquire) == 0
     }
 
-    /// Waits until the batch an operation ran in is committed.
-    async fn await_commit(&self, pending: Pending) -> Result<(), DbError> {
-        let Some(mut done) = pending else {
+    /// Waits until the batch an operation ran in is committed. The last operation of
+    /// a batch first lets every task already runnable on its worker run (they may
+    /// join the batch), then commits it if none did.
+    async fn await_commit(&self, pending: Option<Pending>) -> Result<(), DbError> {
+        let Some(Pending { mut done, tail }) = pending else {
             return Ok(());
         };
+        if let Some(tail) = tail {
+            tokio::task::yield_now().await;
+            if done.borrow().is_none() {
+                self.lock().await.commit_if_tail(tail);
+            }
+        }
         loop {
             if let Some(ok) = *done.borrow_and_update() {
                 return if ok { Ok(()) } else { Err(DbError::Commit) };
@@ -278,7 +306,11 @@ impl Store {
             }
         };
         let shared = Shared {
-            conn: Arc::new(Mutex::new(Conn { conn, batch: None })),
+            conn: Arc::new(Mutex::new(Conn {
+                conn,
+                batch: None,
+                next_batch: 0,
+            })),
             waiting: Arc::default(),
         };
         let checkpointer = match location {
@@ -297,60 +329,51 @@ impl Store {
 
     /// Runs `f` (one statement: several are atomic together only in a
     /// [`Store::begin`] transaction) on the connection; returns once its changes are
-    /// committed.
+    /// committed. `writes`: whether `f` may change anything (a read outside a batch
+    /// runs on its own, with nothing to commit).
     pub(crate) async fn with<R>(
         &self,
+        writes: bool,
         f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
     ) -> Result<R, DbError> {
         let shared = &self.shared;
         let (result, pending) = {
             let mut c = shared.lock().await;
-            if c.batch.is_none() && shared.nobody_queued() {
-                // Nobody queued: autocommit, as without batching.
+            if !writes && c.batch.is_none() {
                 return f(&c.conn).map_err(DbError::Sqlite);
             }
             if let Err(e) = c.open_batch() {
                 return Err(DbError::Sqlite(e));
             }
             let result = in_savepoint(&c.conn, f);
-            let pending = c.end_op(shared.nobody_queued());
+            let pending = c.end_op();
             (result, pending)
         };
         shared.await_commit(pending).await?;
         result.map_err(DbError::Sqlite)
     }
 
-    /// Starts a transaction: `BEGIN IMMEDIATE` when the connection is free, else a
-    /// savepoint in the open batch. It holds the connection until committed or
-    /// dropped (dropping rolls it back).
+    /// Starts a transaction: a savepoint in the open batch (opening one if needed).
+    /// It holds the connection until committed or dropped (dropping rolls it back).
     pub(crate) async fn begin(&self) -> Result<SqliteTx, DbError> {
         let mut conn = self.shared.lock_owned().await;
-        let batched = conn.batch.is_some() || !self.shared.nobody_queued();
-        if batched {
-            conn.open_batch().map_err(DbError::Sqlite)?;
-            conn.conn
-                .execute_batch("SAVEPOINT tx")
-                .map_err(DbError::Sqlite)?;
-        } else {
-            conn.conn
-                .execute_batch("BEGIN IMMEDIATE")
-                .map_err(DbError::Sqlite)?;
-        }
+        conn.open_batch().map_err(DbError::Sqlite)?;
+        conn.conn
+            .execute_batch("SAVEPOINT tx")
+            .map_err(DbError::Sqlite)?;
         Ok(SqliteTx {
             conn: Some(conn),
             shared: self.shared.clone(),
-            batched,
         })
     }
 }
 
-/// An open SQLite transaction; rolled back when dropped without [`SqliteTx::commit`].
+/// An open SQLite transaction (a savepoint in a batch); rolled back when dropped
+/// without [`SqliteTx::commit`].
 #[derive(Debug)]
 pub(crate) struct SqliteTx {
     conn: Option<OwnedMutexGuard<Conn>>,
     shared: Shared,
-    /// A savepoint in a batch rather than a transaction of its own.
-    batched: bool,
 }
 
 impl SqliteTx {
@@ -358,27 +381,22 @@ impl SqliteTx {
         self.conn.as_ref().map(|c| &c.conn).ok_or(DbError::Commit)
     }
 
-    /// Commits (in a batch: releases the savepoint and waits for the batch's commit).
+    /// Commits: releases the savepoint and waits for the batch's commit.
     pub(crate) async fn commit(mut self) -> Result<(), DbError> {
         let Some(mut c) = self.conn.take() else {
             return Err(DbError::Commit);
         };
-        if !self.batched {
-            let result = c.conn.execute_batch("COMMIT");
-            if result.is_err() && !c.conn.is_autocommit() {
-                // A failed COMMIT (disk full) leaves the transaction open: end it.
-                let _ = c.conn.execute_batch("ROLLBACK");
-            }
-            return result.map_err(DbError::Sqlite);
-        }
         if let Err(e) = c.conn.execute_batch("RELEASE tx") {
             if !c.conn.is_autocommit() {
                 let _ = c.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
             }
-            let _ = c.end_op(self.shared.nobody_queued());
+            let pending = c.end_op();
+            drop(c);
+            // Its batch may hold other operations: see that it gets committed.
+            let _ = self.shared.await_commit(pending).await;
             return Err(DbError::Sqlite(e));
         }
-        let pending = c.end_op(self.shared.nobody_queued());
+        let pending = c.end_op();
         drop(c);
         self.shared.await_commit(pending).await
     }
@@ -388,19 +406,15 @@ impl Drop for SqliteTx {
     fn drop(&mut self) {
         if let Some(mut c) = self.conn.take() {
             if c.conn.is_autocommit() {
-                // SQLite already rolled back (an I/O error); a batch, if any, is lost.
-                if self.batched {
-                    c.commit_batch();
-                }
-            } else if self.batched {
-                let _ = c.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
-                // Its batch may hold operations waiting for a commit.
-                let nobody_queued = self.shared.nobody_queued();
-                if nobody_queued && c.batch.is_some() {
-                    c.commit_batch();
-                }
+                // SQLite already rolled back (an I/O error): the batch is lost.
+                c.commit_batch();
             } else {
-                let _ = c.conn.execute_batch("ROLLBACK");
+                let _ = c.conn.execute_batch("ROLLBACK TO tx; RELEASE tx");
+                // Its batch may hold operations waiting for a commit that no later
+                // operation will do: commit it unless someone is queued to join.
+                if self.shared.nobody_queued() {
+                    c.commit_batch();
+                }
             }
         }
     }
@@ -679,7 +693,9 @@ mod tests {
 
     async fn count(store: &Store) -> i64 {
         store
-            .with(|c| c.query_row("SELECT COUNT(*) FROM settings", [], |r| r.get(0)))
+            .with(false, |c| {
+                c.query_row("SELECT COUNT(*) FROM settings", [], |r| r.get(0))
+            })
             .await
             .unwrap()
     }
@@ -690,7 +706,7 @@ mod tests {
     async fn concurrent_operations_commit_exactly_their_own_changes() {
         let (_dir, store) = store().await;
         let store = Arc::new(store);
-        store.with(insert("dup".into())).await.unwrap();
+        store.with(true, insert("dup".into())).await.unwrap();
         let before = count(&store).await;
         let mut tasks = Vec::new();
         for i in 0..400 {
@@ -702,7 +718,7 @@ mod tests {
                 } else {
                     format!("k{i}")
                 };
-                store.with(insert(name)).await.is_ok()
+                store.with(true, insert(name)).await.is_ok()
             }));
         }
         let mut ok = 0;
@@ -729,11 +745,13 @@ mod tests {
         let (dir, store) = store().await;
         let store = Arc::new(store);
         let pages: i64 = store
-            .with(|c| c.query_row("PRAGMA page_count", [], |r| r.get(0)))
+            .with(false, |c| {
+                c.query_row("PRAGMA page_count", [], |r| r.get(0))
+            })
             .await
             .unwrap();
         store
-            .with(move |c| {
+            .with(true, move |c| {
                 c.query_row(
                     &format!("PRAGMA max_page_count = {}", pages + 40),
                     [],
@@ -749,7 +767,7 @@ mod tests {
                 let name = format!("k{i}");
                 let value = "v".repeat(1500);
                 let ok = store
-                    .with({
+                    .with(true, {
                         let name = name.clone();
                         move |c| {
                             c.execute(
@@ -812,7 +830,7 @@ mod tests {
                     drop(tx);
                 }
                 // Plain operations interleave with the transactions.
-                store.with(insert(format!("p{i}"))).await.unwrap();
+                store.with(true, insert(format!("p{i}"))).await.unwrap();
             }));
         }
         for t in tasks {
@@ -844,17 +862,46 @@ mod tests {
     #[tokio::test]
     async fn an_abandoned_batch_is_committed_by_its_waiters() {
         let (_dir, store) = store().await;
-        let pending = {
+        let first = {
             let mut c = store.shared.lock().await;
             c.open_batch().unwrap();
             in_savepoint(&c.conn, insert("x".into())).unwrap();
-            // As if others were queued: the batch stays open.
-            c.end_op(false)
+            let first = c.end_op();
+            // A second operation joins, so the first is no longer the one to commit…
+            in_savepoint(&c.conn, insert("y".into())).unwrap();
+            let second = c.end_op();
+            // …and the second's task is cancelled before it commits.
+            drop(second);
+            first
         };
         assert!(store.shared.conn.lock().await.batch.is_some());
-        store.shared.await_commit(pending).await.unwrap();
+        store.shared.await_commit(first).await.unwrap();
         assert!(store.shared.conn.lock().await.batch.is_none());
-        assert_eq!(count(&store).await, 1);
+        assert_eq!(count(&store).await, 2);
+    }
+
+    /// Writes from tasks that are runnable at the same time share one commit, even
+    /// with nobody queued for the connection when each one ran: the last one commits
+    /// after letting the others run. (The test runtime has one thread, so all of
+    /// them are runnable before the first one's commit.)
+    #[tokio::test]
+    async fn writers_runnable_together_share_one_commit() {
+        let (_dir, store) = store().await;
+        let store = Arc::new(store);
+        let first_batch = store.shared.conn.lock().await.next_batch + 1;
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move { store.with(true, insert(format!("w{i}"))).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(count(&store).await, 10);
+        let c = store.shared.conn.lock().await;
+        assert!(c.batch.is_none());
+        assert_eq!(c.next_batch, first_batch, "one batch for all ten writes");
     }
 
     #[test]

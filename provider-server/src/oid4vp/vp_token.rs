@@ -27,7 +27,6 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
-use wallet_core::data_integrity::OfflineResolver;
 use wallet_core::dcql::{self, DcqlQuery};
 use wallet_core::pex::{self, CandidateCredential, PresentationDefinition, PresentationSubmission};
 use wallet_core::presentation::{
@@ -37,6 +36,7 @@ use wallet_core::status_list::StatusListSource;
 
 use crate::clients::LoginConfiguration;
 use crate::credentials;
+use crate::did_cache::CachedResolver;
 use crate::error::AppError;
 
 /// Most parameters in one Authorization Response.
@@ -308,7 +308,7 @@ fn verify_ldp_vp(
     Ok(presentation::verify_presentation_value(
         item,
         policy,
-        &OfflineResolver,
+        &CachedResolver,
         status,
     )?)
 }
@@ -326,13 +326,13 @@ fn verify_for_format(
         ("jwt_vc_json", Value::String(token)) => Ok(presentation::verify_vp_jwt_presentation(
             token,
             policy,
-            &OfflineResolver,
+            &CachedResolver,
             status,
         )?),
         ("dc+sd-jwt", Value::String(token)) => Ok(presentation::verify_sd_jwt_presentation(
             token,
             policy,
-            &OfflineResolver,
+            &CachedResolver,
             status,
         )?),
         ("ldp_vc", _) => Err(bad(
@@ -520,7 +520,7 @@ fn verify_pex(
             Value::Object(_) => (Envelope::Ldp, verify_ldp_vp(item, policy, status)?),
             Value::String(token) => (
                 Envelope::Jwt,
-                presentation::verify_vp_jwt_presentation(token, policy, &OfflineResolver, status)?,
+                presentation::verify_vp_jwt_presentation(token, policy, &CachedResolver, status)?,
             ),
             _ => {
                 return Err(bad(

@@ -1,5 +1,7 @@
 //! The token endpoint (RFC 6749 §3.2, §4.1.3, §4.4, §6; OIDC Core §3.1.3).
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -11,7 +13,7 @@ use subtle::ConstantTimeEq as _;
 use wallet_core::encoding::b64u_encode;
 
 use crate::AppState;
-use crate::clients::{self, LoginConfiguration, TokenEndpointAuthMethod};
+use crate::clients::{self, LoginConfiguration, StoredClient, TokenEndpointAuthMethod};
 use crate::error::{AppError, ErrorCode};
 use crate::oidc::grants::{self, Grant, RefreshRefusal};
 use crate::web::{self, Params, now};
@@ -44,11 +46,12 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     let text =
         std::str::from_utf8(body).map_err(|_| AppError::invalid_request("body is not UTF-8"))?;
     let params = Params::parse(text)?;
-    let client = authenticate(state, headers, &params).await?;
+    let stored = authenticate(state, headers, &params).await?;
+    let client = &stored.config;
     match params.get("grant_type") {
-        Some("authorization_code") => authorization_code(state, &client, &params).await,
-        Some("refresh_token") => refresh_token(state, &client, &params).await,
-        Some("client_credentials") => client_credentials(state, &client, &params).await,
+        Some("authorization_code") => authorization_code(state, client, &params).await,
+        Some("refresh_token") => refresh_token(state, client, &params).await,
+        Some("client_credentials") => client_credentials(state, client, &params).await,
         Some(_) => Err(AppError::oauth(
             ErrorCode::UnsupportedGrantType,
             "unsupported grant_type",
@@ -71,7 +74,7 @@ async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<LoginConfiguration, AppError> {
+) -> Result<Arc<StoredClient>, AppError> {
     let basic = headers
         .get(header::AUTHORIZATION)
         .map(|v| parse_basic(v.to_str().unwrap_or_default()))
@@ -131,7 +134,7 @@ async fn authenticate(
             used_basic,
         ));
     }
-    Ok(client.config)
+    Ok(client)
 }
 
 fn parse_basic(value: &str) -> Result<(String, String), AppError> {
