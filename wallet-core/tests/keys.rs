@@ -21,6 +21,7 @@ use wallet_core::random::RandomError;
 
 const RFC8032: &str = include_str!("../../tests/vectors/rfc8032/ed25519.json");
 const RFC7748: &str = include_str!("../../tests/vectors/rfc7748/x25519.json");
+const RFC7748_SCALARMULT: &str = include_str!("../../tests/vectors/rfc7748/x25519-scalarmult.json");
 /// A fixed RSA-2048 key (RFC 7520 §3.4 is 2048 bits too, but its JWK lives with the JOSE
 /// vectors); generated once so the browser suite never waits for RSA key generation.
 const RSA_2048_JWK: &str = include_str!("../../tests/vectors/keys/rsa-2048.jwk.json");
@@ -111,6 +112,38 @@ fn rfc7748_x25519_vector() {
     let k2 = b.agree(&a.public_key()).unwrap();
     assert_eq!(k1.to_vec(), hex(v["shared"].as_str().unwrap()));
     assert_eq!(*k1, *k2);
+}
+
+/// RFC 7748 §5.2: X25519 itself, including a `u` with its top bit set, and the
+/// iterated test (k, u) ← (X25519(k, u), k).
+#[test]
+fn rfc7748_x25519_function_vectors() {
+    let v: Value = serde_json::from_str(RFC7748_SCALARMULT).unwrap();
+    let x25519 = |k: &[u8], u: &[u8]| {
+        X25519PrivateKey::from_bytes(k)
+            .unwrap()
+            .agree(&X25519PublicKey::from_bytes(u).unwrap())
+            .unwrap()
+            .to_vec()
+    };
+    for t in v["vectors"].as_array().unwrap() {
+        let got = x25519(
+            &hex(t["scalar"].as_str().unwrap()),
+            &hex(t["u"].as_str().unwrap()),
+        );
+        assert_eq!(got, hex(t["output"].as_str().unwrap()));
+    }
+    let it = &v["iterated"];
+    let mut k = hex(it["start"].as_str().unwrap());
+    let mut u = k.clone();
+    for i in 1..=1000 {
+        let next = x25519(&k, &u);
+        u = std::mem::replace(&mut k, next);
+        if i == 1 {
+            assert_eq!(k, hex(it["after_1"].as_str().unwrap()));
+        }
+    }
+    assert_eq!(k, hex(it["after_1000"].as_str().unwrap()));
 }
 
 #[test]
