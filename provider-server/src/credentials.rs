@@ -361,10 +361,15 @@ fn may_need_status_list(input: &str) -> bool {
     if NEEDLES.iter().any(|n| input.contains(n)) {
         return true;
     }
-    // JWT and SD-JWT parts are base64url: decode what decodes and look inside.
+    // JWT and SD-JWT parts are base64url JSON: decode what may be JSON and look
+    // inside. A base64url JSON object or array starts with `e` (`{`) or `W` (`[`),
+    // or with `I`, `C` or `D` (a leading space, tab or newline, carriage return);
+    // nothing else needs decoding (proof values, DIDs, hex challenges).
     input
         .split(['.', '~', '"'])
-        .filter(|part| part.len() >= 8)
+        .filter(|part| {
+            part.len() >= 8 && matches!(part.as_bytes()[0], b'e' | b'W' | b'I' | b'C' | b'D')
+        })
         .filter_map(|part| wallet_core::encoding::b64u_decode(part).ok())
         .any(|bytes| NEEDLES.iter().any(|n| contains(&bytes, n.as_bytes())))
 }
@@ -511,6 +516,13 @@ mod tests {
         let sd_payload = b64u_encode(br#"{"status":{"status_list":{"idx":1,"uri":"x"}}}"#);
         let sd_jwt = format!("eyJhbGciOiJFZERTQSJ9.{sd_payload}.c2ln~WyJzYWx0Il0~");
         assert!(may_need_status_list(&sd_jwt));
+        // JSON with leading white space (base64url starting I, C or D).
+        for lead in [" ", "\t", "\n", "\r"] {
+            let spaced = b64u_encode(format!(r#"{lead}{{"status":{{"idx":1}}}}"#));
+            assert!(may_need_status_list(&format!(
+                "eyJhbGciOiJFZERTQSJ9.{spaced}.c2ln"
+            )));
+        }
         let quiet = b64u_encode(br#"{"vc":{"credentialSubject":{"email":"a@b.c"}}}"#);
         assert!(!may_need_status_list(&format!(
             "eyJhbGciOiJFZERTQSJ9.{quiet}.c2ln"

@@ -543,7 +543,10 @@ fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
                     main.commit_batch();
                 }
                 let result = checkpoint().and_then(|complete| {
-                    if complete {
+                    // A second pass, still without the lock, copies and syncs what was
+                    // written during the first, so that the catch-up pass below (which
+                    // holds up every operation) has little left to do.
+                    if complete || checkpoint()? {
                         return Ok(());
                     }
                     // The catch-up pass, with no write of this process in between.
