@@ -43,6 +43,9 @@ use super::{DbError, Param};
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often the background thread checkpoints the WAL.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
+/// WAL frames (pages) after which the checkpointer briefly holds up this process's
+/// writes so that the WAL starts over (16 MiB with 4 KiB pages).
+const RESTART_FRAMES: i64 = 4096;
 /// Prepared statements kept per connection (the server has about 80 distinct ones).
 const STATEMENT_CACHE: usize = 256;
 /// A batch is committed once it holds this many operations…
@@ -519,13 +522,14 @@ fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
                 }
             };
             let _ = conn.busy_timeout(BUSY_TIMEOUT);
-            let checkpoint = || -> rusqlite::Result<bool> {
+            // Whether the pass copied every frame, and how many frames the WAL holds.
+            let checkpoint = || -> rusqlite::Result<(bool, i64)> {
                 // (busy, frames in the WAL, frames checkpointed)
                 let (busy, log, done): (i64, i64, i64) =
                     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     })?;
-                Ok(busy == 0 && log == done)
+                Ok((busy == 0 && log == done, log))
             };
             loop {
                 match stopped.recv_timeout(CHECKPOINT_INTERVAL) {
@@ -542,14 +546,22 @@ fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
                 {
                     main.commit_batch();
                 }
-                let result = checkpoint().and_then(|complete| {
-                    // A second pass, still without the lock, copies and syncs what was
-                    // written during the first, so that the catch-up pass below (which
-                    // holds up every operation) has little left to do.
-                    if complete || checkpoint()? {
+                let result = checkpoint().and_then(|(complete, frames)| {
+                    // SQLite starts the WAL over only when a write transaction begins
+                    // with every frame copied back. Under steady writes a pass never
+                    // ends between one batch's commit and the next one's begin, so
+                    // the WAL would grow without end. Once it holds RESTART_FRAMES,
+                    // one pass with no write of this process in between lets the next
+                    // transaction restart it.
+                    if frames < RESTART_FRAMES {
                         return Ok(());
                     }
-                    // The catch-up pass, with no write of this process in between.
+                    // A second pass, still without the lock, copies and syncs what was
+                    // written during the first, so that the locked pass (which holds
+                    // up every operation) has little left to do.
+                    if !complete {
+                        checkpoint()?;
+                    }
                     let mut main = shared.conn.blocking_lock();
                     // An open batch would keep its frames from the pass: end it.
                     main.commit_batch();
