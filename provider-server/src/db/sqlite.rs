@@ -919,6 +919,54 @@ mod tests {
         assert_eq!(c.next_batch, first_batch, "one batch for all ten writes");
     }
 
+    /// Under writes that never pause, the WAL still starts over: its file ends far
+    /// smaller than what was written through it. (How far above RESTART_FRAMES it
+    /// gets depends on how much is written between two checkpointer runs.)
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_wal_stays_bounded_under_continuous_writes() {
+        let (dir, store) = store().await;
+        let store = Arc::new(store);
+        // Each insert carries most of a page, so pages written ≥ inserts.
+        let value = "v".repeat(3000);
+        let target = usize::try_from(RESTART_FRAMES).unwrap() * 16;
+        let written = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|t| {
+                let (store, value, written) =
+                    (Arc::clone(&store), value.clone(), Arc::clone(&written));
+                tokio::spawn(async move {
+                    let mut i = 0;
+                    while written.load(Ordering::Relaxed) < target {
+                        let (name, value) = (format!("{t}-{i}"), value.clone());
+                        store
+                            .with(true, move |c| {
+                                c.execute(
+                                    "INSERT INTO settings (name, value) VALUES (?1, ?2)",
+                                    [name, value],
+                                )
+                            })
+                            .await
+                            .unwrap();
+                        written.fetch_add(1, Ordering::Relaxed);
+                        i += 1;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let wal = std::fs::metadata(dir.path().join("t.db-wal"))
+            .unwrap()
+            .len();
+        // Every insert appended at least one 4 KiB frame.
+        let written = u64::try_from(target).unwrap() * 4096;
+        assert!(
+            wal * 4 < written,
+            "WAL file {wal} bytes after at least {written} bytes written through it"
+        );
+    }
+
     #[test]
     fn urls() {
         assert_eq!(parse_url("sqlite::memory:").unwrap(), Location::Memory);
