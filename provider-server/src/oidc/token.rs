@@ -169,27 +169,24 @@ async fn authorization_code(
     let redirect_uri = params
         .get("redirect_uri")
         .ok_or_else(|| AppError::invalid_request("redirect_uri is missing"))?;
-    let Some(redeemed) = grants::redeem_code(state, code).await? else {
+    let check = |redeemed: &grants::RedeemedCode| {
+        // RFC 6749 §4.1.3: the code was issued to this client, for this redirect_uri.
+        if redeemed.client_id != client.client_id {
+            return Err(AppError::invalid_grant("code was issued to another client"));
+        }
+        if redeemed.redirect_uri != redirect_uri {
+            return Err(AppError::invalid_grant("redirect_uri does not match"));
+        }
+        if redeemed.expires_at <= now() {
+            return Err(AppError::invalid_grant("code expired"));
+        }
+        check_pkce(&redeemed.grant, params.get("code_verifier"))
+    };
+    let Some((redeemed, grants::CodeTokens { access, refresh })) =
+        grants::redeem_code_for_tokens(state, code, check).await?
+    else {
         return Err(AppError::invalid_grant("invalid or already used code"));
     };
-    // RFC 6749 §4.1.3: the code was issued to this client, for this redirect_uri.
-    if redeemed.client_id != client.client_id {
-        return Err(AppError::invalid_grant("code was issued to another client"));
-    }
-    if redeemed.redirect_uri != redirect_uri {
-        return Err(AppError::invalid_grant("redirect_uri does not match"));
-    }
-    if redeemed.expires_at <= now() {
-        return Err(AppError::invalid_grant("code expired"));
-    }
-    check_pkce(&redeemed.grant, params.get("code_verifier"))?;
-    let grants::CodeTokens { access, refresh } = grants::create_code_tokens(
-        state,
-        &client.client_id,
-        &redeemed.grant,
-        &redeemed.code_hash,
-    )
-    .await?;
     let id_token = grants::id_token(state, client, &redeemed.grant, Some(&access), None)?;
     tracing::info!(client_id = %client.client_id, "code redeemed");
     Ok(token_response(
