@@ -17,6 +17,7 @@ use wallet_core::random::{OsRandom, SecureRandom as _};
 
 use crate::AppState;
 use crate::clients;
+use crate::db::Backend;
 use crate::error::AppError;
 use crate::oidc::authorize::{self, AuthorizationRequest, ResponseMode, ResponseType};
 use crate::oidc::grants::{self, Grant};
@@ -322,7 +323,8 @@ pub(crate) fn wallet_session_key(
 /// Nothing is left half-written: the code or tokens are stored first (unrevealed
 /// random handles, useless to anyone), then one conditional `UPDATE` completes the
 /// session and stores a form_post response together; a concurrent completion that
-/// loses that `UPDATE` deletes what it stored.
+/// loses that `UPDATE` deletes what it stored. (On SQLite a code and the completion
+/// are one transaction, rolled back when the `UPDATE` loses.)
 ///
 /// # Errors
 /// `invalid_request` for an unknown, expired or already completed session; 500 for
@@ -379,6 +381,28 @@ pub(crate) async fn complete_session(
         code_challenge: request.code_challenge.clone(),
     };
     let (params, issued) = match request.response_type {
+        ResponseType::Code if state.db.backend == Backend::Sqlite => {
+            // One transaction stores the code and completes the session: one
+            // group-commit wait, and nothing to discard when the session was completed
+            // by someone else meanwhile (the transaction rolls back).
+            let (code, insert) = grants::new_code(
+                state,
+                &client.client_id,
+                &request.target.redirect_uri,
+                &grant,
+            )?;
+            let (url, complete) =
+                completion(state, login_challenge, &request, vec![("code", code)])?;
+            let mut tx = state.db.begin().await?;
+            insert.execute_in(&mut tx).await?;
+            if complete.execute_in(&mut tx).await?.rows_affected() != 1 {
+                tx.rollback().await?;
+                return Err(already_finished());
+            }
+            tx.commit().await?;
+            tracing::info!(client_id = %client.client_id, "login completed");
+            return Ok(url);
+        }
         ResponseType::Code => {
             let code = grants::create_code(
                 state,
@@ -471,6 +495,25 @@ async fn finish(
     request: &AuthorizationRequest,
     params: Vec<(&'static str, String)>,
 ) -> Result<String, AppError> {
+    let (redirect_to, complete) = completion(state, login_challenge, request, params)?;
+    if complete.execute(&state.db).await?.rows_affected() != 1 {
+        return Err(already_finished());
+    }
+    Ok(redirect_to)
+}
+
+fn already_finished() -> AppError {
+    AppError::invalid_request("login session already finished")
+}
+
+/// The `redirect_to` URL of a completed login and the statement that completes its
+/// session (affecting one row only if the session was live and unfinished).
+fn completion(
+    state: &AppState,
+    login_challenge: &str,
+    request: &AuthorizationRequest,
+    params: Vec<(&'static str, String)>,
+) -> Result<(String, crate::db::Query<'static>), AppError> {
     let form_post = request.target.response_mode == ResponseMode::FormPost;
     // A form post cannot be a URL: keep the parameters for one visit of
     // `/login/finish`, which renders the auto-submitting form.
@@ -490,22 +533,15 @@ async fn finish(
         )
     };
     let now = now();
-    let won = crate::db::query(
+    let complete = crate::db::query(
         "UPDATE login_sessions SET completed_at = $1, response = $2 WHERE id_hash = $3 \
          AND completed_at IS NULL AND expires_at > $4",
     )
     .bind(now)
     .bind(stored)
     .bind(handle_hash(login_challenge))
-    .bind(now)
-    .execute(&state.db)
-    .await?
-    .rows_affected()
-        == 1;
-    if !won {
-        return Err(AppError::invalid_request("login session already finished"));
-    }
-    Ok(redirect_to)
+    .bind(now);
+    Ok((redirect_to, complete))
 }
 
 /// `GET /login/finish`: the form_post response of a completed login, once.

@@ -182,9 +182,25 @@ pub async fn create_code(
     redirect_uri: &str,
     grant: &Grant,
 ) -> Result<String, AppError> {
+    let (code, insert) = new_code(state, client_id, redirect_uri, grant)?;
+    insert.execute(&state.db).await?;
+    Ok(code)
+}
+
+/// A new authorization code for `grant` and the `INSERT` that stores it (for a caller
+/// that runs it inside its own transaction).
+///
+/// # Errors
+/// When the OS random source fails.
+pub fn new_code(
+    state: &AppState,
+    client_id: &str,
+    redirect_uri: &str,
+    grant: &Grant,
+) -> Result<(String, db::Query<'static>), AppError> {
     let code = random_handle()?;
     let data = serde_json::to_string(grant).map_err(AppError::internal)?;
-    crate::db::query(
+    let insert = db::query(
         "INSERT INTO auth_codes (code_hash, client_id, redirect_uri, grant_data, expires_at) \
          VALUES ($1, $2, $3, $4, $5)",
     )
@@ -192,10 +208,8 @@ pub async fn create_code(
     .bind(client_id)
     .bind(redirect_uri)
     .bind(data)
-    .bind(now().saturating_add(i64::from(state.config.code_lifetime_secs)))
-    .execute(&state.db)
-    .await?;
-    Ok(code)
+    .bind(now().saturating_add(i64::from(state.config.code_lifetime_secs)));
+    Ok((code, insert))
 }
 
 /// A redeemed code.
