@@ -9,21 +9,25 @@
 //!
 //! **Group commit.** A commit is a WAL append plus SQLite's file locks (`fcntl`), and
 //! every commit writes each page it touched, so commits dominate the cost of a write.
-//! When tasks are queued for the connection, the holder opens a *batch* (one
-//! `BEGIN IMMEDIATE`) instead of committing on its own; each operation runs inside
-//! its own `SAVEPOINT` (an error rolls back that operation only), and the batch is
-//! committed by the holder that finds nobody queued behind it, or once it is
-//! [`MAX_BATCH_OPS`] operations or [`MAX_BATCH_AGE`] old. An operation of a batch
-//! returns only after the batch's `COMMIT` succeeded, so no response ever depends on
-//! uncommitted state, and a failed `COMMIT` fails every operation in it (nothing is
-//! acknowledged and then lost). A task waiting for its batch's commit commits the
-//! batch itself after [`LINGER`] (the holder that would have done it may have been
-//! cancelled). With nobody queued, a statement runs in autocommit mode as before.
+//! Every write opens or joins a *batch* (one `BEGIN IMMEDIATE`) instead of committing
+//! on its own; each operation runs inside its own `SAVEPOINT` (an error rolls back
+//! that operation only). The operation that is the batch's last when it finishes
+//! yields to the scheduler once, so every task already runnable runs first and may
+//! join, and then commits the batch if none did (else the newer last one does); a
+//! batch is also committed once it is [`MAX_BATCH_OPS`] operations or
+//! [`MAX_BATCH_AGE`] old. An operation of a batch returns only after the batch's
+//! `COMMIT` succeeded, so no response ever depends on uncommitted state, and a failed
+//! `COMMIT` fails every operation in it (nothing is acknowledged and then lost). A
+//! task waiting for its batch's commit commits the batch itself after [`LINGER`] (the
+//! operation that would have done it may have been cancelled). A read with no batch
+//! open runs on its own.
 //!
 //! The connection never checkpoints the WAL itself (`wal_autocheckpoint = 0`): a
 //! checkpoint writes and syncs the database file, which must not happen on a request
-//! path. A background thread with its own connection checkpoints every 100 ms instead
-//! (see [`start_checkpointer`]); it stops when the [`Store`] is dropped.
+//! path. A background thread with its own connection checkpoints every 100 ms instead,
+//! and once the WAL holds [`RESTART_FRAMES`] holds the connection for one pass so that
+//! the WAL starts over (see [`start_checkpointer`]); it stops when the [`Store`] is
+//! dropped.
 
 use std::path::PathBuf;
 use std::sync::Arc;
