@@ -336,9 +336,7 @@ pub async fn redeem_code_for_tokens(
         &redeemed.grant,
         &redeemed.code_hash,
     )?;
-    for (sql, n) in rows.statements() {
-        rows.bind(sql, n).execute_in(&mut tx).await?;
-    }
+    rows.insert_in(&mut tx).await?;
     tx.commit().await?;
     Ok(Some((redeemed, rows.tokens)))
 }
@@ -479,9 +477,7 @@ pub async fn create_code_tokens(
         }
         (Backend::Sqlite, true) => {
             let mut tx = state.db.begin().await?;
-            for (sql, n) in rows.statements() {
-                rows.bind(sql, n).execute_in(&mut tx).await?;
-            }
+            rows.insert_in(&mut tx).await?;
             tx.commit().await?;
         }
     }
@@ -537,13 +533,17 @@ impl CodeTokenRows {
         })
     }
 
-    /// The separate statements, each with how many parameters it names.
-    fn statements(&self) -> Vec<(&'static str, usize)> {
-        if self.offline {
-            vec![(Self::FAMILY, 4), (Self::ACCESS, 7), (Self::REFRESH, 9)]
+    /// Runs the `INSERT`s one by one in `tx` (each with the parameters it names).
+    async fn insert_in(&self, tx: &mut db::Tx) -> Result<(), AppError> {
+        let statements: &[(&str, usize)] = if self.offline {
+            &[(Self::FAMILY, 4), (Self::ACCESS, 7), (Self::REFRESH, 9)]
         } else {
-            vec![(Self::ACCESS, 7)]
+            &[(Self::ACCESS, 7)]
+        };
+        for &(sql, n) in statements {
+            self.bind(sql, n).execute_in(tx).await?;
         }
+        Ok(())
     }
 
     /// `sql` with exactly the parameters it names ($1..$n): PostgreSQL refuses extra
