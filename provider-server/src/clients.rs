@@ -472,6 +472,9 @@ pub struct StoredClient {
     /// Its presentation requirements, parsed on first use (once per cached client,
     /// not once per login).
     requirements: OnceLock<Result<Arc<Requirements>, String>>,
+    /// The origins of its registered redirect URIs, in the same order, computed on
+    /// first use.
+    redirect_origins: OnceLock<Vec<String>>,
 }
 
 impl StoredClient {
@@ -492,6 +495,25 @@ impl StoredClient {
             })
             .clone()
             .map_err(AppError::invalid_request)
+    }
+
+    /// The origin shown to the user for `redirect_uri`, one of this client's
+    /// registered redirect URIs (it cannot be anything else: `/authorize` matches
+    /// exactly). `None` for a URI that is not registered.
+    pub(crate) fn redirect_origin(&self, redirect_uri: &str) -> Option<&str> {
+        let origins = self.redirect_origins.get_or_init(|| {
+            self.config
+                .redirect_uris
+                .iter()
+                .map(|uri| credentials::redirect_origin(uri))
+                .collect()
+        });
+        let index = self
+            .config
+            .redirect_uris
+            .iter()
+            .position(|uri| uri == redirect_uri)?;
+        origins.get(index).map(String::as_str)
     }
 
     /// Whether `secret` is this client's secret (constant-time on the hashes).
@@ -528,6 +550,7 @@ pub async fn get(db: &Db, client_id: &str) -> Result<Option<Arc<StoredClient>>, 
                     .map_err(|e| ClientError::Corrupt(e.to_string()))?,
                 secret_hash,
                 requirements: OnceLock::new(),
+                redirect_origins: OnceLock::new(),
             }))
         })
         .transpose()?;

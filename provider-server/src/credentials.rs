@@ -44,15 +44,13 @@ use crate::web::{self, handle_hash};
 pub const VP_CHALLENGE_LEN: usize = 32;
 
 /// The provider origin: the proof's `domain` (DESIGN §4: "domain": provider origin).
-pub(crate) fn provider_origin(state: &AppState) -> Result<String, AppError> {
-    let url = url::Url::parse(&state.config.issuer)
-        .map_err(|_| AppError::internal("issuer is not a URL"))?;
-    Ok(url.origin().ascii_serialization())
+pub(crate) fn provider_origin(state: &AppState) -> String {
+    state.origin.to_string()
 }
 
 /// The origin of a registered redirect URI; a private-use scheme (RFC 8252 §7.1)
 /// has no web origin and is shown as `scheme:`.
-fn redirect_origin(uri: &str) -> String {
+pub(crate) fn redirect_origin(uri: &str) -> String {
     match url::Url::parse(uri) {
         Ok(url) => match url.origin() {
             o @ url::Origin::Tuple(..) => o.ascii_serialization(),
@@ -169,11 +167,17 @@ pub async fn get_credentials(
     client_info.insert("name".into(), client.name.clone().into());
     client_info.insert(
         "redirect_origin".into(),
-        redirect_origin(&session.request.target.redirect_uri).into(),
+        stored
+            .redirect_origin(&session.request.target.redirect_uri)
+            .map_or_else(
+                || redirect_origin(&session.request.target.redirect_uri),
+                str::to_owned,
+            )
+            .into(),
     );
     let mut content = Map::new();
     content.insert("challenge".into(), challenge.into());
-    content.insert("domain".into(), provider_origin(&state)?.into());
+    content.insert("domain".into(), provider_origin(&state).into());
     if let Some(pd) = &client.presentation_definition {
         content.insert("presentation_definition".into(), pd.clone());
     }
@@ -429,7 +433,7 @@ async fn verify_submission(
     let stored = client_of(state, session).await?;
     let required = stored.requirements()?;
     let client = &stored.config;
-    let verification = Verification::new(state, client, challenge, provider_origin(state)?)?;
+    let verification = Verification::new(state, client, challenge, provider_origin(state))?;
     let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
     let verified = verification
         .run(json, move |json, policy, status| {

@@ -78,6 +78,9 @@ pub struct AppState {
     pub clock: clock::Clock,
     /// Where credential status lists come from.
     pub status_lists: credentials::status::StatusLists,
+    /// The origin of `config.issuer` (the `domain` presentations are bound to),
+    /// parsed once rather than on every credential request.
+    pub origin: Arc<str>,
 }
 
 impl AppState {
@@ -94,7 +97,12 @@ impl AppState {
             SessionBoxes::DEFAULT_CAPACITY,
             Duration::from_secs(u64::from(config.login_session_lifetime_secs)),
         );
+        let origin = url::Url::parse(&config.issuer)
+            .map_err(|e| anyhow::anyhow!("--issuer is not a URL: {e}"))?
+            .origin()
+            .ascii_serialization();
         Ok(Self {
+            origin: origin.into(),
             config: Arc::new(config),
             db,
             keys: Arc::new(keys),

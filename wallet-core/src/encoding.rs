@@ -59,7 +59,7 @@ pub fn multibase_decode(s: &str) -> Result<Vec<u8>, EncodingError> {
 /// Lower-case hex.
 #[must_use]
 pub fn hex_encode(bytes: impl AsRef<[u8]>) -> String {
-    hex::encode(bytes)
+    base16ct::lower::encode_string(bytes.as_ref())
 }
 
 /// Decodes hex (either case; an optional `0x` prefix is accepted, as KILT's
@@ -69,5 +69,5 @@ pub fn hex_encode(bytes: impl AsRef<[u8]>) -> String {
 /// [`EncodingError::Hex`].
 pub fn hex_decode(s: &str) -> Result<Vec<u8>, EncodingError> {
     let s = s.strip_prefix("0x").unwrap_or(s);
-    hex::decode(s).map_err(|_| EncodingError::Hex)
+    base16ct::mixed::decode_vec(s).map_err(|_| EncodingError::Hex)
 }
