@@ -120,6 +120,19 @@ macro_rules! wallet_benches {
         c.bench_function("nacl box decrypt with a precomputed SessionBox (1 KiB message)", |b| {
             b.iter(|| at_provider.decrypt(black_box(&sealed), "did:key:z6LSwallet").unwrap())
         });
+        // The wire form of a presentation-sized envelope (8 KiB of ciphertext, 16 KiB
+        // of hex): what every `/api/v1/credentials` call writes and parses.
+        let big = MessageBody::SubmitCredential(serde_json::json!({ "vp": "x".repeat(8000) }));
+        let big = Message::new(big, "did:key:z6LSwallet", "did:key:z6LSprovider", 0, &mut rng)
+            .unwrap();
+        let big = at_wallet.encrypt(&big, wallet_uri, provider_uri, &mut rng).unwrap();
+        let big_json = big.to_json();
+        c.bench_function("envelope to_json (8 KiB ciphertext)", |b| {
+            b.iter(|| black_box(&big).to_json())
+        });
+        c.bench_function("envelope from_json (8 KiB ciphertext)", |b| {
+            b.iter(|| credential_api::EncryptedMessage::from_json(black_box(&big_json)).unwrap())
+        });
         let provider_pk = provider.public_key();
         c.bench_function("nacl box SessionBox::new (X25519 + HSalsa20)", |b| {
             b.iter(|| credential_api::SessionBox::new(&wallet, black_box(&provider_pk)).unwrap())
