@@ -89,6 +89,11 @@ impl AppState {
     /// # Errors
     /// Database and key failures.
     pub async fn new(config: Config) -> anyhow::Result<Self> {
+        // Before anything is created: a bad issuer must not leave a database behind.
+        let origin = url::Url::parse(&config.issuer)
+            .map_err(|e| anyhow::anyhow!("--issuer is not a URL: {e}"))?
+            .origin()
+            .ascii_serialization();
         let db = Db::connect(&config.database_url()).await?;
         let keys = Keys::init(&db, &config).await?;
         let identity = ProviderIdentity::init(&db).await?;
@@ -97,10 +102,6 @@ impl AppState {
             SessionBoxes::DEFAULT_CAPACITY,
             Duration::from_secs(u64::from(config.login_session_lifetime_secs)),
         );
-        let origin = url::Url::parse(&config.issuer)
-            .map_err(|e| anyhow::anyhow!("--issuer is not a URL: {e}"))?
-            .origin()
-            .ascii_serialization();
         Ok(Self {
             origin: origin.into(),
             config: Arc::new(config),

@@ -76,15 +76,11 @@ fn cached_json(value: Value, max_age: u32) -> Response {
 /// the wallet checks against the login page's origin before it starts a session.
 ///
 /// # Errors
-/// An issuer that is not a URL, or a signing failure (500).
+/// A signing failure (500).
 pub async fn did_configuration(State(state): State<AppState>) -> Result<Response, AppError> {
-    let origin = url::Url::parse(&state.config.issuer)
-        .map_err(AppError::internal)?
-        .origin()
-        .ascii_serialization();
     let jwt = state
         .identity
-        .domain_linkage_jwt(&origin, crate::web::now(), 365 * 86_400)
+        .domain_linkage_jwt(&state.origin, crate::web::now(), 365 * 86_400)
         .map_err(AppError::internal)?;
     Ok(cached_json(
         json!({
