@@ -497,10 +497,10 @@ impl StoredClient {
             .map_err(AppError::invalid_request)
     }
 
-    /// The origin shown to the user for `redirect_uri`, one of this client's
-    /// registered redirect URIs (it cannot be anything else: `/authorize` matches
-    /// exactly). `None` for a URI that is not registered.
-    pub(crate) fn redirect_origin(&self, redirect_uri: &str) -> Option<&str> {
+    /// The origin shown to the user for `redirect_uri`: cached for this client's
+    /// registered redirect URIs (`/authorize` matches exactly, so a login's URI is one
+    /// of them unless the client was changed meanwhile), computed for any other.
+    pub(crate) fn redirect_origin(&self, redirect_uri: &str) -> String {
         let origins = self.redirect_origins.get_or_init(|| {
             self.config
                 .redirect_uris
@@ -508,12 +508,12 @@ impl StoredClient {
                 .map(|uri| credentials::redirect_origin(uri))
                 .collect()
         });
-        let index = self
-            .config
+        self.config
             .redirect_uris
             .iter()
-            .position(|uri| uri == redirect_uri)?;
-        origins.get(index).map(String::as_str)
+            .position(|uri| uri == redirect_uri)
+            .and_then(|index| origins.get(index))
+            .map_or_else(|| credentials::redirect_origin(redirect_uri), Clone::clone)
     }
 
     /// Whether `secret` is this client's secret (constant-time on the hashes).

@@ -169,10 +169,6 @@ pub async fn get_credentials(
         "redirect_origin".into(),
         stored
             .redirect_origin(&session.request.target.redirect_uri)
-            .map_or_else(
-                || redirect_origin(&session.request.target.redirect_uri),
-                str::to_owned,
-            )
             .into(),
     );
     let mut content = Map::new();
