@@ -93,6 +93,10 @@ struct Args {
     /// Extra flags for the provider (e.g. `--database-url=postgres://…`), space-separated.
     #[arg(long, default_value = "")]
     provider_args: String,
+    /// The provider binary to run (default: the one built with this driver). For A/B
+    /// runs of two provider builds with one driver (`scripts/bench-ab`).
+    #[arg(long, env = "LOAD_PROVIDER_BIN")]
+    provider_bin: Option<PathBuf>,
     // `cargo bench` passes `--bench`; accept and ignore it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -109,7 +113,12 @@ fn main() -> Result<()> {
 
 async fn run(args: Args) -> Result<()> {
     let dir = tempfile::tempdir()?;
-    let provider = ProviderProcess::start(dir.path(), &args.provider_args).await?;
+    let provider = ProviderProcess::start(
+        dir.path(),
+        &args.provider_args,
+        args.provider_bin.as_deref(),
+    )
+    .await?;
     let result = drive(&args, &provider).await;
     drop(provider);
     result
@@ -229,14 +238,19 @@ struct ProviderProcess {
     base: String,
     data_dir: PathBuf,
     extra: Vec<String>,
+    bin: PathBuf,
 }
 
 impl ProviderProcess {
-    async fn start(dir: &Path, extra: &str) -> Result<Self> {
+    async fn start(dir: &Path, extra: &str, bin: Option<&Path>) -> Result<Self> {
         let addr = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let base = format!("http://{addr}");
         let extra: Vec<String> = extra.split_whitespace().map(str::to_owned).collect();
-        let child = Command::new(env!("CARGO_BIN_EXE_provider-server"))
+        let bin = bin.map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_provider-server")),
+            Path::to_path_buf,
+        );
+        let child = Command::new(&bin)
             .arg("--bind")
             .arg(addr.to_string())
             .arg("--issuer")
@@ -258,6 +272,7 @@ impl ProviderProcess {
             base,
             data_dir: dir.to_owned(),
             extra,
+            bin,
         };
         let http = reqwest::Client::new();
         for _ in 0..200 {
@@ -275,7 +290,7 @@ impl ProviderProcess {
     }
 
     fn cli(&self) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_provider-server"));
+        let mut c = Command::new(&self.bin);
         c.arg("--data-dir").arg(&self.data_dir).args(&self.extra);
         c
     }

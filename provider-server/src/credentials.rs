@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use wallet_core::credential_api::{EncryptedMessage, Message, MessageBody};
 use wallet_core::dcql::{self, DcqlQuery};
 use wallet_core::encoding::hex_encode;
-use wallet_core::pex::PresentationDefinition;
+use wallet_core::pex::{CompiledDefinition, PresentationDefinition};
 use wallet_core::presentation::{
     self, TrustList, VerificationPolicy, VerifiedPresentation, verify_dcql_response,
 };
@@ -237,8 +237,8 @@ pub async fn post_credentials(
     let redirect_to = match message.body {
         MessageBody::Reject(_) => login::reject_login(&state, handle).await?,
         MessageBody::SubmitCredential(vp) => {
-            let holder = verify_submission(&state, handle, &session, vp).await?;
-            login::complete_session(&state, handle, session, holder).await?
+            let (holder, challenge) = verify_submission(&state, handle, &session, vp).await?;
+            login::complete_session(&state, handle, session, holder, Some(&challenge)).await?
         }
         other => {
             return Err(AppError::invalid_request(format!(
@@ -253,8 +253,9 @@ pub async fn post_credentials(
 /// What the client requires, parsed from its Login Configuration.
 #[derive(Debug)]
 pub(crate) struct Requirements {
-    /// The DIF Presentation Exchange definition, if the client uses PEX.
-    pub(crate) definition: Option<PresentationDefinition>,
+    /// The DIF Presentation Exchange definition, if the client uses PEX, compiled
+    /// once per cached client.
+    pub(crate) definition: Option<CompiledDefinition>,
     /// The DCQL query, if the client uses DCQL.
     pub(crate) dcql: Option<DcqlQuery>,
 }
@@ -263,7 +264,7 @@ pub(crate) fn requirements(client: &LoginConfiguration) -> Result<Requirements, 
     let definition = client
         .presentation_definition
         .as_ref()
-        .map(|pd| PresentationDefinition::parse(&pd.to_string()))
+        .map(|pd| PresentationDefinition::parse(&pd.to_string()).and_then(CompiledDefinition::new))
         .transpose()
         .map_err(|e| {
             AppError::invalid_request(format!(
@@ -397,46 +398,57 @@ pub(crate) fn verified_holder(
     })
 }
 
-/// Consumes the session's presentation challenge, verifies `vp` against it and
-/// the client's requirements, and maps the claims.
+/// Verifies `vp` against the session's outstanding credential request challenge and
+/// the client's requirements, and maps the claims. Returns the holder and the
+/// challenge, which the completion then spends in the statement that completes the
+/// session (one write for a successful submission). A submission that fails
+/// verification spends the challenge here: the wallet must ask for a fresh one.
 async fn verify_submission(
     state: &AppState,
     handle: &str,
     session: &Session,
     vp: Value,
-) -> Result<VerifiedHolder, AppError> {
+) -> Result<(VerifiedHolder, String), AppError> {
     let challenge = session.vp_challenge.clone().ok_or_else(|| {
         AppError::invalid_request(
             "no credential request outstanding (GET /api/v1/credentials for a fresh challenge)",
         )
     })?;
-    // Single use, atomically: only the first submission for this challenge wins.
-    let won = crate::db::query(
-        "UPDATE login_sessions SET vp_challenge = NULL WHERE id_hash = $1 AND vp_challenge = $2 \
-         AND completed_at IS NULL",
+    let verified = async {
+        let stored = client_of(state, session).await?;
+        let required = stored.requirements()?;
+        let client = &stored.config;
+        let verification =
+            Verification::new(state, client, challenge.clone(), provider_origin(state))?;
+        let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
+        let verified = verification
+            .run(json, move |json, policy, status| {
+                verify_blocking(json, policy, &required, status)
+            })
+            .await?;
+        verified_holder(client, &verified)
+    }
+    .await;
+    match verified {
+        Ok(holder) => Ok((holder, challenge)),
+        Err(e) => {
+            spend_challenge(state, handle, &challenge).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Spends the session's credential request challenge after a failed submission
+/// (a no-op when a concurrent submission spent it or completed the session).
+async fn spend_challenge(state: &AppState, handle: &str, challenge: &str) -> Result<(), AppError> {
+    crate::db::query(
+        "UPDATE login_sessions SET vp_challenge = NULL WHERE id_hash = $1 AND vp_challenge = $2",
     )
     .bind(handle_hash(handle))
-    .bind(&challenge)
+    .bind(challenge.to_owned())
     .execute(&state.db)
-    .await?
-    .rows_affected()
-        == 1;
-    if !won {
-        return Err(AppError::invalid_request(
-            "the credential request challenge was already used",
-        ));
-    }
-    let stored = client_of(state, session).await?;
-    let required = stored.requirements()?;
-    let client = &stored.config;
-    let verification = Verification::new(state, client, challenge, provider_origin(state))?;
-    let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
-    let verified = verification
-        .run(json, move |json, policy, status| {
-            verify_blocking(json, policy, &required, status)
-        })
-        .await?;
-    verified_holder(client, &verified)
+    .await?;
+    Ok(())
 }
 
 fn verify_blocking(
@@ -447,7 +459,7 @@ fn verify_blocking(
 ) -> Result<VerifiedPresentation, AppError> {
     let verified = match &required.definition {
         Some(definition) => {
-            presentation::verify_presentation_against_definition(
+            presentation::verify_presentation_against_compiled(
                 json,
                 definition,
                 policy,

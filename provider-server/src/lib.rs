@@ -52,6 +52,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -210,6 +211,14 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     );
     spawn_key_reloader(&state);
     cleanup::spawn_cleanup(&state);
+    // Responses go out as soon as they are written (as nginx's `tcp_nodelay on`): with
+    // Nagle's algorithm a response written in two segments waits for the client's
+    // delayed ACK, up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -335,16 +335,23 @@ pub async fn complete_login(
     holder: VerifiedHolder,
 ) -> Result<String, AppError> {
     let session = live_session(state, login_challenge).await?;
-    complete_session(state, login_challenge, session, holder).await
+    complete_session(state, login_challenge, session, holder, None).await
 }
 
 /// [`complete_login`] for a caller that has just read the live `session` (saves
 /// reading it again; the completing `UPDATE` still checks it is live and unfinished).
+///
+/// `spends` is the credential request challenge the holder's presentation was
+/// verified against: the completing `UPDATE` then also requires it to be still
+/// outstanding and clears it, so spending the challenge and completing the session
+/// are one statement (a concurrent submission of the same challenge, or a newer
+/// challenge fetched meanwhile, makes it affect no row).
 pub(crate) async fn complete_session(
     state: &AppState,
     login_challenge: &str,
     session: Session,
     holder: VerifiedHolder,
+    spends: Option<&str>,
 ) -> Result<String, AppError> {
     let now = now();
     let request = session.request;
@@ -370,7 +377,7 @@ pub(crate) async fn complete_session(
                 "the wallet's holder is not the End-User of id_token_hint".to_owned(),
             ),
         ];
-        return finish(state, login_challenge, &request, params).await;
+        return finish(state, login_challenge, &request, params, spends).await;
     }
     let grant = Grant {
         sub: Some(sub),
@@ -391,8 +398,13 @@ pub(crate) async fn complete_session(
                 &request.target.redirect_uri,
                 &grant,
             )?;
-            let (url, complete) =
-                completion(state, login_challenge, &request, vec![("code", code)])?;
+            let (url, complete) = completion(
+                state,
+                login_challenge,
+                &request,
+                vec![("code", code)],
+                spends,
+            )?;
             let mut tx = state.db.begin().await?;
             insert.execute_in(&mut tx).await?;
             if complete.execute_in(&mut tx).await?.rows_affected() != 1 {
@@ -440,7 +452,7 @@ pub(crate) async fn complete_session(
             )
         }
     };
-    match finish(state, login_challenge, &request, params).await {
+    match finish(state, login_challenge, &request, params, spends).await {
         Ok(url) => {
             tracing::info!(client_id = %client.client_id, "login completed");
             Ok(url)
@@ -484,18 +496,20 @@ pub async fn reject_login(state: &AppState, login_challenge: &str) -> Result<Str
         ("error", "access_denied".to_owned()),
         ("error_description", "the user declined".to_owned()),
     ];
-    finish(state, login_challenge, &session.request, params).await
+    finish(state, login_challenge, &session.request, params, None).await
 }
 
 /// Completes the session — once, in one statement that also stores a form_post
-/// response — and returns the `redirect_to` URL.
+/// response and spends the credential request challenge `spends` — and returns the
+/// `redirect_to` URL.
 async fn finish(
     state: &AppState,
     login_challenge: &str,
     request: &AuthorizationRequest,
     params: Vec<(&'static str, String)>,
+    spends: Option<&str>,
 ) -> Result<String, AppError> {
-    let (redirect_to, complete) = completion(state, login_challenge, request, params)?;
+    let (redirect_to, complete) = completion(state, login_challenge, request, params, spends)?;
     if complete.execute(&state.db).await?.rows_affected() != 1 {
         return Err(already_finished());
     }
@@ -503,16 +517,20 @@ async fn finish(
 }
 
 fn already_finished() -> AppError {
-    AppError::invalid_request("login session already finished")
+    AppError::invalid_request(
+        "login session already finished, or its credential request challenge already used",
+    )
 }
 
 /// The `redirect_to` URL of a completed login and the statement that completes its
-/// session (affecting one row only if the session was live and unfinished).
+/// session (affecting one row only if the session was live and unfinished and, when
+/// `spends` is given, that credential request challenge still outstanding).
 fn completion(
     state: &AppState,
     login_challenge: &str,
     request: &AuthorizationRequest,
     params: Vec<(&'static str, String)>,
+    spends: Option<&str>,
 ) -> Result<(String, crate::db::Query<'static>), AppError> {
     let form_post = request.target.response_mode == ResponseMode::FormPost;
     // A form post cannot be a URL: keep the parameters for one visit of
@@ -533,14 +551,25 @@ fn completion(
         )
     };
     let now = now();
-    let complete = crate::db::query(
-        "UPDATE login_sessions SET completed_at = $1, response = $2 WHERE id_hash = $3 \
-         AND completed_at IS NULL AND expires_at > $4",
-    )
-    .bind(now)
-    .bind(stored)
-    .bind(handle_hash(login_challenge))
-    .bind(now);
+    let sql = match spends {
+        None => {
+            "UPDATE login_sessions SET completed_at = $1, response = $2 WHERE id_hash = $3 \
+             AND completed_at IS NULL AND expires_at > $4"
+        }
+        Some(_) => {
+            "UPDATE login_sessions SET completed_at = $1, response = $2, vp_challenge = NULL \
+             WHERE id_hash = $3 AND completed_at IS NULL AND expires_at > $4 \
+             AND vp_challenge = $5"
+        }
+    };
+    let mut complete = crate::db::query(sql)
+        .bind(now)
+        .bind(stored)
+        .bind(handle_hash(login_challenge))
+        .bind(now);
+    if let Some(challenge) = spends {
+        complete = complete.bind(challenge.to_owned());
+    }
     Ok((redirect_to, complete))
 }
 

@@ -437,6 +437,42 @@ struct Compiled {
     descriptors: Vec<CompiledDescriptor>,
 }
 
+/// A presentation definition checked and compiled (its JSONPaths and filters) once,
+/// for verifiers that check many submissions against it
+/// ([`verify_compiled_submission`]).
+pub struct CompiledDefinition {
+    definition: PresentationDefinition,
+    compiled: Compiled,
+}
+
+impl CompiledDefinition {
+    /// Checks and compiles `definition` ([`PresentationDefinition::validate`]).
+    ///
+    /// # Errors
+    /// What [`PresentationDefinition::validate`] returns.
+    pub fn new(definition: PresentationDefinition) -> Result<Self, PexError> {
+        let compiled = Compiled::new(&definition)?;
+        Ok(Self {
+            definition,
+            compiled,
+        })
+    }
+
+    /// The definition.
+    #[must_use]
+    pub fn definition(&self) -> &PresentationDefinition {
+        &self.definition
+    }
+}
+
+impl std::fmt::Debug for CompiledDefinition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CompiledDefinition")
+            .field(&self.definition)
+            .finish()
+    }
+}
+
 impl Compiled {
     fn new(def: &PresentationDefinition) -> Result<Self, PexError> {
         if def.id.is_empty() {
@@ -981,7 +1017,31 @@ pub fn verify_submission<'c>(
     submission: &PresentationSubmission,
     resolve: impl Fn(&DescriptorMapEntry) -> Option<&'c CandidateCredential>,
 ) -> Result<VerifiedSubmission, PexError> {
-    let compiled = Compiled::new(definition)?;
+    verify_compiled(definition, &Compiled::new(definition)?, submission, resolve)
+}
+
+/// [`verify_submission`] against a definition compiled once
+/// ([`CompiledDefinition::new`]), for a verifier that checks many submissions
+/// against the same definition.
+pub fn verify_compiled_submission<'c>(
+    definition: &CompiledDefinition,
+    submission: &PresentationSubmission,
+    resolve: impl Fn(&DescriptorMapEntry) -> Option<&'c CandidateCredential>,
+) -> Result<VerifiedSubmission, PexError> {
+    verify_compiled(
+        &definition.definition,
+        &definition.compiled,
+        submission,
+        resolve,
+    )
+}
+
+fn verify_compiled<'c>(
+    definition: &PresentationDefinition,
+    compiled: &Compiled,
+    submission: &PresentationSubmission,
+    resolve: impl Fn(&DescriptorMapEntry) -> Option<&'c CandidateCredential>,
+) -> Result<VerifiedSubmission, PexError> {
     if submission.definition_id != definition.id {
         return Err(PexError::DefinitionIdMismatch(
             submission.definition_id.clone(),

@@ -35,7 +35,8 @@ mod verify;
 pub use self::build::{HolderKey, PresentationOptions, build_presentation};
 pub use self::query::{
     StoredCredential, candidate_from_stored, sd_jwt_reveal_paths, to_candidates,
-    verify_dcql_response, verify_presentation_against_definition,
+    verify_dcql_response, verify_presentation_against_compiled,
+    verify_presentation_against_definition,
 };
 pub use self::verify::{
     verify_presentation, verify_presentation_value, verify_sd_jwt_presentation,

@@ -234,7 +234,15 @@ fn verify(
     sub: &PresentationSubmission,
     vp: &[CandidateCredential],
 ) -> Result<pex::VerifiedSubmission, PexError> {
-    pex::verify_submission(def, sub, |e| pex::vp_index(e).and_then(|i| vp.get(i)))
+    let resolve = |e: &pex::DescriptorMapEntry| pex::vp_index(e).and_then(|i| vp.get(i));
+    let result = pex::verify_submission(def, sub, resolve);
+    // The definition compiled once gives the same answer, for every case here.
+    let compiled = pex::CompiledDefinition::new(def.clone()).unwrap();
+    assert_eq!(
+        pex::verify_compiled_submission(&compiled, sub, resolve),
+        result
+    );
+    result
 }
 
 #[test]

@@ -104,7 +104,9 @@ proptest! {
         let d = PresentationDefinition::parse(r#"{"id":"d","input_descriptors":[{"id":"x","constraints":{"fields":[{"path":["$.a"]}]}}]}"#).unwrap();
         let c = candidate(claims);
         if let Ok(s) = serde_json::from_value::<PresentationSubmission>(sub) {
-            let _ = pex::verify_submission(&d, &s, |_| Some(&c));
+            let plain = pex::verify_submission(&d, &s, |_| Some(&c));
+            let compiled = pex::CompiledDefinition::new(d.clone()).unwrap();
+            prop_assert_eq!(pex::verify_compiled_submission(&compiled, &s, |_| Some(&c)), plain);
         }
     }
 }

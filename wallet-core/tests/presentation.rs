@@ -29,7 +29,8 @@ use wallet_core::presentation::{
     CredentialFormat, HolderKey, PresentationError, PresentationOptions, StatusPolicy,
     StoredCredential, TrustList, VerificationPolicy, VerifiedPresentation, build_presentation,
     candidate_from_stored, sd_jwt_reveal_paths, verify_dcql_response, verify_presentation,
-    verify_presentation_against_definition, verify_sd_jwt_presentation, verify_vp_jwt_presentation,
+    verify_presentation_against_compiled, verify_presentation_against_definition,
+    verify_sd_jwt_presentation, verify_vp_jwt_presentation,
 };
 use wallet_core::sd_jwt::{
     self, ClaimPathElement as E, IssueOptions, KeyBindingParams, SdJwt, SdJwtError,
@@ -442,6 +443,26 @@ fn pex_presentation(definition: &PresentationDefinition) -> String {
     build_presentation(&key, embedded, &opts).unwrap().to_json()
 }
 
+/// [`verify_presentation_against_definition`], checked to give the same answer as
+/// [`verify_presentation_against_compiled`] with the definition compiled once.
+fn against_definition(
+    text: &str,
+    def: &PresentationDefinition,
+) -> Result<(VerifiedPresentation, pex::VerifiedSubmission), PresentationError> {
+    let result =
+        verify_presentation_against_definition(text, def, &policy(), &OfflineResolver, &no_lists());
+    let compiled = pex::CompiledDefinition::new(def.clone()).unwrap();
+    let again = verify_presentation_against_compiled(
+        text,
+        &compiled,
+        &policy(),
+        &OfflineResolver,
+        &no_lists(),
+    );
+    assert_eq!(again, result);
+    result
+}
+
 #[test]
 fn pex_definition_select_submit_and_verify_end_to_end() {
     let def = definition();
@@ -451,14 +472,7 @@ fn pex_definition_select_submit_and_verify_end_to_end() {
         value["presentation_submission"]["definition_id"],
         "login-definition"
     );
-    let (verified, submission) = verify_presentation_against_definition(
-        &text,
-        &def,
-        &policy(),
-        &OfflineResolver,
-        &no_lists(),
-    )
-    .unwrap();
+    let (verified, submission) = against_definition(&text, &def).unwrap();
     assert_eq!(submission.descriptors.len(), 2);
     assert_eq!(
         submission.descriptors[1].credential_id,
@@ -474,14 +488,7 @@ fn pex_definition_select_submit_and_verify_end_to_end() {
 #[test]
 fn err_definition_without_submission() {
     let text = vp(vec![json_vc(credential())]);
-    let err = verify_presentation_against_definition(
-        &text,
-        &definition(),
-        &policy(),
-        &OfflineResolver,
-        &no_lists(),
-    )
-    .unwrap_err();
+    let err = against_definition(&text, &definition()).unwrap_err();
     assert_eq!(err, PresentationError::MissingSubmission);
 }
 
@@ -505,14 +512,7 @@ fn err_submission_that_does_not_satisfy_the_definition() {
     let text = build_presentation(&key, vec![json_vc(credential())], &opts)
         .unwrap()
         .to_json();
-    let err = verify_presentation_against_definition(
-        &text,
-        &def,
-        &policy(),
-        &OfflineResolver,
-        &no_lists(),
-    )
-    .unwrap_err();
+    let err = against_definition(&text, &def).unwrap_err();
     assert_eq!(
         err,
         PresentationError::Pex(pex::PexError::MissingDescriptor("sd-identity".into()))

@@ -198,11 +198,11 @@ impl Requested {
                     .clone()
                     .unwrap_or_else(Self::default_query),
                 query,
-                definition,
+                definition: definition.map(|d| d.definition().clone()),
             },
             (None, Some(definition)) => Self::Pex {
                 json: client.presentation_definition.clone().unwrap_or_default(),
-                definition,
+                definition: definition.definition().clone(),
             },
             (None, None) => {
                 let json = Self::default_query();

@@ -11,7 +11,9 @@ use crate::data_integrity::MethodResolver;
 use crate::dcql::{self, DcqlQuery, VerifiedDcqlResponse};
 use crate::encoding::b64u_decode;
 use crate::jws;
-use crate::pex::{self, CandidateCredential, PresentationDefinition, VerifiedSubmission};
+use crate::pex::{
+    self, CandidateCredential, PresentationDefinition, PresentationSubmission, VerifiedSubmission,
+};
 use crate::sd_jwt::{ClaimPath, ClaimPathElement, SdJwt};
 use crate::status_list::StatusListSource;
 use crate::vc::Credential;
@@ -163,20 +165,63 @@ pub fn verify_presentation_against_definition(
     resolver: &impl MethodResolver,
     status: &dyn StatusListSource,
 ) -> Result<(VerifiedPresentation, VerifiedSubmission), PresentationError> {
+    verify_against(json, policy, resolver, status, |submission, candidates| {
+        pex::verify_submission(definition, submission, |entry| {
+            credential_at(entry, candidates)
+        })
+    })
+}
+
+/// [`verify_presentation_against_definition`] with a definition compiled once
+/// ([`pex::CompiledDefinition`]), for a verifier that checks many presentations
+/// against it.
+///
+/// # Errors
+/// As [`verify_presentation_against_definition`].
+pub fn verify_presentation_against_compiled(
+    json: &str,
+    definition: &pex::CompiledDefinition,
+    policy: &VerificationPolicy,
+    resolver: &impl MethodResolver,
+    status: &dyn StatusListSource,
+) -> Result<(VerifiedPresentation, VerifiedSubmission), PresentationError> {
+    verify_against(json, policy, resolver, status, |submission, candidates| {
+        pex::verify_compiled_submission(definition, submission, |entry| {
+            credential_at(entry, candidates)
+        })
+    })
+}
+
+fn verify_against(
+    json: &str,
+    policy: &VerificationPolicy,
+    resolver: &impl MethodResolver,
+    status: &dyn StatusListSource,
+    check: impl FnOnce(
+        &PresentationSubmission,
+        &[CandidateCredential],
+    ) -> Result<VerifiedSubmission, pex::PexError>,
+) -> Result<(VerifiedPresentation, VerifiedSubmission), PresentationError> {
     let verified = super::verify_presentation(json, policy, resolver, status)?;
     let submission = verified
         .presentation_submission
         .as_ref()
         .ok_or(PresentationError::MissingSubmission)?;
     let candidates = to_candidates(&verified);
-    let checked = pex::verify_submission(definition, submission, |entry| {
-        if entry.path_nested.is_some() || !entry.path.starts_with("$.verifiableCredential[") {
-            return None;
-        }
-        pex::vp_index(entry).and_then(|i| candidates.get(i))
-    })
-    .map_err(PresentationError::Pex)?;
+    let checked = check(submission, &candidates).map_err(PresentationError::Pex)?;
     Ok((verified, checked))
+}
+
+/// The credential a `descriptor_map` entry points at: `$.verifiableCredential[i]`
+/// without `path_nested`.
+fn credential_at<'c>(
+    entry: &pex::DescriptorMapEntry,
+    candidates: &'c [CandidateCredential],
+) -> Option<&'c CandidateCredential> {
+    if entry.path_nested.is_some() || !entry.path.starts_with("$.verifiableCredential[") {
+        return None;
+    }
+    pex::vp_index(entry).and_then(|i| candidates.get(i))
 }
 
 /// Checks verified credentials against a DCQL query: `response` maps each
