@@ -141,6 +141,16 @@ impl AppError {
 
 impl From<crate::db::DbError> for AppError {
     fn from(e: crate::db::DbError) -> Self {
+        if e.is_busy() {
+            // Another process kept the database's write lock for longer than the
+            // server waits (`db::sqlite::BUSY_TIMEOUT`): worth a retry, not a bug.
+            tracing::warn!(error = %e, "database busy");
+            return Self::OAuth {
+                code: ErrorCode::TemporarilyUnavailable,
+                description: "the database is busy; retry shortly".into(),
+                status: StatusCode::SERVICE_UNAVAILABLE,
+            };
+        }
         Self::Internal(format!("database: {e}"))
     }
 }

@@ -110,3 +110,66 @@ async fn concurrent_rotations_leave_one_current_key_per_algorithm() {
     }
     assert_eq!(a.get_json("/jwks").await, b.get_json("/jwks").await);
 }
+
+/// Another process holding the SQLite write lock (a CLI command, a second instance
+/// on the same file) delays writes, not reads: the JWKS keeps answering, a login
+/// started meanwhile completes once the lock is released, and a lock held for longer
+/// than the server waits gives `temporarily_unavailable`, not a 500.
+#[tokio::test]
+async fn a_write_lock_held_by_another_process_delays_only_writes() {
+    if support::postgres_requested() {
+        return; // SQLite's file lock; PostgreSQL has row locks instead.
+    }
+    let p = Provider::start().await;
+    let client = p.client("client_secret_basic", "EdDSA").await;
+    let path = p
+        .database_url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc")
+        .to_owned();
+    let url = p.authorize_url(
+        &client.config.client_id,
+        support::REDIRECT,
+        "&response_type=code&nonce=n1",
+    );
+    let hold = |ms: u64| {
+        let path = path.clone();
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let other = rusqlite::Connection::open(path).unwrap();
+            other.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            other.execute_batch("ROLLBACK").unwrap();
+        });
+        is_locked.recv().unwrap();
+        holder
+    };
+
+    let holder = hold(700);
+    let started = std::time::Instant::now();
+    let (login, jwks) = tokio::join!(p.begin(&url), async {
+        let jwks = p.get_json("/jwks").await;
+        (jwks, started.elapsed())
+    });
+    assert!(!login.is_empty());
+    assert!(started.elapsed() >= std::time::Duration::from_millis(600));
+    assert!(jwks.0["keys"].as_array().is_some_and(|k| !k.is_empty()));
+    assert!(
+        jwks.1 < std::time::Duration::from_millis(500),
+        "a read waited for the write lock: {:?}",
+        jwks.1
+    );
+    holder.join().unwrap();
+
+    let holder = hold(7_000);
+    let response = p.http.get(&url).send().await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    holder.join().unwrap();
+    assert_eq!(status, 503, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    // Nothing was left half-done: the next login goes through.
+    assert!(!p.begin(&url).await.is_empty());
+}

@@ -42,9 +42,21 @@ use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
 use super::{DbError, Param};
 
-/// How long a statement waits for another process's write lock (a CLI command, a
-/// second instance on the same file) before failing.
+/// How long a write waits for another process's write lock (a CLI command, a second
+/// instance on the same file) before failing. The wait is asynchronous: the
+/// connection is released and the task sleeps between attempts
+/// ([`BUSY_RETRY_FIRST`], doubling up to [`BUSY_RETRY_MAX`]), so a worker thread is
+/// never held up by another process.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The first pause between attempts to take the write lock.
+const BUSY_RETRY_FIRST: Duration = Duration::from_micros(500);
+/// The longest pause between attempts to take the write lock.
+const BUSY_RETRY_MAX: Duration = Duration::from_millis(20);
+/// How long SQLite itself may block a statement that finds the database busy; only
+/// reads use it (a reader in WAL mode is refused only in rare moments, such as
+/// another connection opening the WAL), since `BEGIN IMMEDIATE` does not
+/// ([`Conn::open_batch`]).
+const READ_BUSY_TIMEOUT: Duration = Duration::from_millis(20);
 /// How often the background thread checkpoints the WAL.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 /// WAL frames (pages) after which the checkpointer briefly holds up this process's
@@ -170,10 +182,15 @@ struct Pending {
 }
 
 impl Conn {
-    /// Makes sure a batch is open; false if `BEGIN` failed.
+    /// Makes sure a batch is open. Taking the write lock does not wait inside SQLite:
+    /// a lock held by another process is `SQLITE_BUSY` at once, for the caller to
+    /// retry asynchronously ([`Shared::lock_for_write`]).
     fn open_batch(&mut self) -> rusqlite::Result<()> {
         if self.batch.is_none() {
-            exec(&self.conn, "BEGIN IMMEDIATE")?;
+            self.conn.busy_timeout(Duration::ZERO)?;
+            let begun = exec(&self.conn, "BEGIN IMMEDIATE");
+            self.conn.busy_timeout(READ_BUSY_TIMEOUT)?;
+            begun?;
             self.next_batch += 1;
             self.batch = Some(Batch {
                 id: self.next_batch,
@@ -228,6 +245,13 @@ impl Conn {
 }
 
 /// One statement without parameters or rows, prepared once.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
 fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
@@ -259,6 +283,26 @@ impl Shared {
     async fn lock_owned(&self) -> OwnedMutexGuard<Conn> {
         let _queued = Queued::new(&self.waiting);
         Arc::clone(&self.conn).lock_owned().await
+    }
+
+    /// The connection with a batch open (the write lock taken), waiting
+    /// asynchronously while another process holds the write lock, for up to
+    /// [`BUSY_TIMEOUT`].
+    async fn lock_for_write(&self) -> Result<OwnedMutexGuard<Conn>, DbError> {
+        let deadline = Instant::now() + BUSY_TIMEOUT;
+        let mut pause = BUSY_RETRY_FIRST;
+        loop {
+            let mut c = self.lock_owned().await;
+            match c.open_batch() {
+                Ok(()) => return Ok(c),
+                Err(e) if is_busy(&e) && Instant::now() + pause < deadline => {
+                    drop(c);
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(BUSY_RETRY_MAX);
+                }
+                Err(e) => return Err(DbError::Sqlite(e)),
+            }
+        }
     }
 
     fn nobody_queued(&self) -> bool {
@@ -348,13 +392,18 @@ impl Store {
     ) -> Result<R, DbError> {
         let shared = &self.shared;
         let (result, pending) = {
-            let mut c = shared.lock().await;
-            if !writes && c.batch.is_none() {
-                return f(&c.conn).map_err(DbError::Sqlite);
-            }
-            if let Err(e) = c.open_batch() {
-                return Err(DbError::Sqlite(e));
-            }
+            let mut c = {
+                let c = shared.lock_owned().await;
+                if !writes && c.batch.is_none() {
+                    return f(&c.conn).map_err(DbError::Sqlite);
+                }
+                if c.batch.is_some() {
+                    c
+                } else {
+                    drop(c);
+                    shared.lock_for_write().await?
+                }
+            };
             let result = in_savepoint(&c.conn, f);
             let pending = c.end_op();
             (result, pending)
@@ -366,8 +415,7 @@ impl Store {
     /// Starts a transaction: a savepoint in the open batch (opening one if needed).
     /// It holds the connection until committed or dropped (dropping rolls it back).
     pub(crate) async fn begin(&self) -> Result<SqliteTx, DbError> {
-        let mut conn = self.shared.lock_owned().await;
-        conn.open_batch().map_err(DbError::Sqlite)?;
+        let conn = self.shared.lock_for_write().await?;
         conn.conn
             .execute_batch("SAVEPOINT tx")
             .map_err(DbError::Sqlite)?;
@@ -474,7 +522,7 @@ fn open_connection(location: &Location) -> Result<Connection, DbError> {
         }
     }
     .map_err(DbError::SqliteOpen)?;
-    conn.busy_timeout(BUSY_TIMEOUT)
+    conn.busy_timeout(READ_BUSY_TIMEOUT)
         .map_err(DbError::SqliteOpen)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if !matches!(
@@ -720,6 +768,67 @@ mod tests {
             })
             .await
             .unwrap()
+    }
+
+    /// Another process holding the write lock (here: another connection on another
+    /// thread) delays a write without blocking the worker it runs on: on a
+    /// single-threaded runtime, a timer task keeps ticking meanwhile. Once the lock
+    /// is released the write goes through, and a transaction as well.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_write_waiting_for_another_process_does_not_block_the_runtime() {
+        let (dir, store) = store().await;
+        let path = dir.path().join("t.db");
+        let (locked, is_locked) = std::sync::mpsc::channel();
+        let holder = std::thread::spawn(move || {
+            let other = Connection::open(path).unwrap();
+            other.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(Duration::from_millis(400));
+            other.execute_batch("COMMIT").unwrap();
+        });
+        is_locked.recv().unwrap();
+        let started = Instant::now();
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let ticker = {
+            let ticks = Arc::clone(&ticks);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        store.with(true, insert("late".into())).await.unwrap();
+        let waited = started.elapsed();
+        ticker.abort();
+        holder.join().unwrap();
+        assert!(waited >= Duration::from_millis(300), "{waited:?}");
+        // About 40 ticks of 10 ms fit in the wait; a blocked runtime gives none.
+        assert!(ticks.load(Ordering::Relaxed) >= 10, "{ticks:?}");
+        let tx = store.begin().await.unwrap();
+        insert("in tx".into())(tx.conn().unwrap()).unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(count(&store).await, 2);
+    }
+
+    /// A write lock another process never releases fails the write with
+    /// `SQLITE_BUSY` after [`BUSY_TIMEOUT`], leaving nothing behind.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_write_lock_held_elsewhere_for_too_long_fails_as_busy() {
+        let (dir, store) = store().await;
+        let other = Connection::open(dir.path().join("t.db")).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let started = Instant::now();
+        let err = store.with(true, insert("never".into())).await.unwrap_err();
+        assert!(err.is_busy(), "{err}");
+        assert!(
+            started.elapsed() >= BUSY_TIMEOUT - BUSY_RETRY_MAX,
+            "{:?}",
+            started.elapsed()
+        );
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(count(&store).await, 0);
+        assert!(store.shared.conn.lock().await.batch.is_none());
     }
 
     /// Many concurrent writers, some failing: every success is committed, no failure
