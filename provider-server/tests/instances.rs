@@ -114,7 +114,8 @@ async fn concurrent_rotations_leave_one_current_key_per_algorithm() {
 /// Another process holding the SQLite write lock (a CLI command, a second instance
 /// on the same file) delays writes, not reads: the JWKS keeps answering, a login
 /// started meanwhile completes once the lock is released, and a lock held for longer
-/// than the server waits gives `temporarily_unavailable`, not a 500.
+/// than the server waits sends the user back to the client with
+/// `temporarily_unavailable`, not to a 500.
 #[tokio::test]
 async fn a_write_lock_held_by_another_process_delays_only_writes() {
     if support::postgres_requested() {
@@ -162,14 +163,18 @@ async fn a_write_lock_held_by_another_process_delays_only_writes() {
     );
     holder.join().unwrap();
 
+    // Held too long: the user goes back to the client with `temporarily_unavailable`
+    // (RFC 6749 §4.1.2.1), `state` and `iss` as in every authorization response.
     let holder = hold(7_000);
     let response = p.http.get(&url).send().await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.text().await.unwrap();
     holder.join().unwrap();
-    assert_eq!(status, 503, "{body}");
-    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["error"], "temporarily_unavailable");
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with(support::REDIRECT), "{location}");
+    let params = support::params_of(&location, false);
+    assert_eq!(params["error"], "temporarily_unavailable", "{location}");
+    assert_eq!(params["state"], "s1");
+    assert_eq!(params["iss"], p.issuer);
     // Nothing was left half-done: the next login goes through.
     assert!(!p.begin(&url).await.is_empty());
 }

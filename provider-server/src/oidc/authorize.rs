@@ -193,7 +193,25 @@ async fn authorize(
             return error_response(state, &target, code, &description);
         }
     };
-    let login_challenge = login::create_session(state, &request).await?;
+    // RFC 6749 §4.1.2.1: with the redirect URI validated, even our own failure goes
+    // back to the client (`temporarily_unavailable` or `server_error`), so the user
+    // returns to the application instead of stranding on an error.
+    let login_challenge = match login::create_session(state, &request).await {
+        Ok(challenge) => challenge,
+        Err(e) => {
+            let code = match &e {
+                AppError::OAuth {
+                    code: ErrorCode::TemporarilyUnavailable,
+                    ..
+                } => ErrorCode::TemporarilyUnavailable,
+                _ => {
+                    tracing::error!(error = %e, "storing a login session failed");
+                    ErrorCode::ServerError
+                }
+            };
+            return error_response(state, &target, code, "the login could not be started");
+        }
+    };
     let location = format!(
         "{}/login?login_challenge={login_challenge}",
         state.config.issuer
