@@ -71,14 +71,10 @@ impl DbError {
     /// Whether SQLite reported the database busy or locked by another connection.
     #[must_use]
     pub fn is_busy(&self) -> bool {
-        let e = match self {
-            Self::Sqlite(e) | Self::SqliteOpen(e) => e,
-            _ => return false,
-        };
-        matches!(
-            e.sqlite_error_code(),
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        )
+        match self {
+            Self::Sqlite(e) | Self::SqliteOpen(e) => sqlite::is_busy(e),
+            _ => false,
+        }
     }
 }
 

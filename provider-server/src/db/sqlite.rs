@@ -244,14 +244,15 @@ impl Conn {
     }
 }
 
-/// One statement without parameters or rows, prepared once.
-fn is_busy(e: &rusqlite::Error) -> bool {
+/// Whether SQLite refused a statement because another connection holds a lock.
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
     )
 }
 
+/// One statement without parameters or rows, prepared once.
 fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
