@@ -143,8 +143,13 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Database URL: `sqlite://FILE?mode=rwc` or `postgres://…`. Defaults to
     /// `sqlite://<data-dir>/provider.db?mode=rwc`.
-    #[arg(long, env = "PROVIDER_DATABASE_URL", global = true)]
-    pub database_url: Option<String>,
+    #[arg(
+        long,
+        env = "PROVIDER_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub database_url: Option<Secret>,
     /// Log format.
     #[arg(
         long,
@@ -186,7 +191,7 @@ pub struct Config {
         global = true,
         hide_env_values = true
     )]
-    pub registration_token: Option<String>,
+    pub registration_token: Option<Secret>,
     /// Size of the generated RSA signing key, in bits (2048, 3072 or 4096).
     #[arg(long, env = "PROVIDER_RSA_BITS", default_value_t = 2048, global = true)]
     pub rsa_bits: usize,
@@ -269,7 +274,8 @@ impl Config {
     #[must_use]
     pub fn database_url(&self) -> String {
         self.database_url
-            .clone()
+            .as_ref()
+            .map(|url| url.expose().to_owned())
             .unwrap_or_else(|| format!("sqlite://{}/provider.db?mode=rwc", self.data_dir.display()))
     }
 
@@ -278,7 +284,80 @@ impl Config {
     pub fn for_tests(issuer: &str, database_url: &str) -> Self {
         let mut config = Cli::parse_from(["provider-server"]).config;
         config.issuer = issuer.to_owned();
-        config.database_url = Some(database_url.to_owned());
+        config.database_url = Some(database_url.into());
         config
+    }
+}
+
+/// A setting that must not show up in logs or `Debug` output (the initial access
+/// token, a database URL with its password): `Debug` prints `[redacted]`, and the
+/// value is zeroed when dropped. [`Secret::expose`] gives the value to the one place
+/// that uses it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(zeroize::Zeroizing<String>);
+
+impl Secret {
+    /// The value.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self(zeroize::Zeroizing::new(value.to_owned()))
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(zeroize::Zeroizing::new(value))
+    }
+}
+
+impl core::str::FromStr for Secret {
+    type Err = core::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(s.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::Parser as _;
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let cli = Cli::parse_from([
+            "provider-server",
+            "--registration-token",
+            "iat-0123456789",
+            "--database-url",
+            "postgres://provider:pw-0123456789@db.example/provider",
+        ]);
+        let shown = format!("{cli:?}");
+        assert!(!shown.contains("iat-0123456789"), "{shown}");
+        assert!(!shown.contains("pw-0123456789"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+        assert_eq!(
+            cli.config
+                .registration_token
+                .as_ref()
+                .map(super::Secret::expose),
+            Some("iat-0123456789")
+        );
+        assert_eq!(
+            cli.config.database_url(),
+            "postgres://provider:pw-0123456789@db.example/provider"
+        );
     }
 }

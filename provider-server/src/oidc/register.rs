@@ -40,7 +40,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
         .unwrap_or_default();
     let ok = web::handle_hash(presented)
         .as_bytes()
-        .ct_eq(web::handle_hash(expected).as_bytes());
+        .ct_eq(web::handle_hash(expected.expose()).as_bytes());
     if presented.is_empty() || !bool::from(ok) {
         return Err(AppError::BearerToken(
             "a valid initial access token is required".into(),
