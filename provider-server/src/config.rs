@@ -192,6 +192,18 @@ pub struct Config {
         hide_env_values = true
     )]
     pub registration_token: Option<Secret>,
+    /// Encrypts the provider's signing keys, DID seed and pairwise salt in the
+    /// database (AES-256-GCM under HKDF-SHA256 of this secret; at least 32
+    /// characters). Give every instance and every CLI call on the database the same
+    /// one. Values stored in the clear before are encrypted at the next start; a
+    /// database with encrypted values does not start without it.
+    #[arg(
+        long,
+        env = "PROVIDER_KEY_ENCRYPTION_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub key_encryption_secret: Option<Secret>,
     /// Size of the generated RSA signing key, in bits (2048, 3072 or 4096).
     #[arg(long, env = "PROVIDER_RSA_BITS", default_value_t = 2048, global = true)]
     pub rsa_bits: usize,

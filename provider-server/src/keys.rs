@@ -2,9 +2,11 @@
 //! first start, persisted, rotated; and the provider's own DID (`did:key`, Ed25519)
 //! whose derived X25519 key answers the Credential API session.
 //!
-//! Private keys are stored in the database **unencrypted** (base64url of the PKCS#8
-//! DER for RSA, of the 32-byte seed/scalar otherwise): protect the database like a
-//! key file. The JWKS holds only public members.
+//! Private keys are stored as base64url of the PKCS#8 DER for RSA, of the 32-byte
+//! seed/scalar otherwise; with `--key-encryption-secret` that text is encrypted
+//! (AES-256-GCM, [`crate::at_rest`]), together with the DID seed and the pairwise
+//! salt. Without the secret they are in the clear: protect the database like a key
+//! file. The JWKS holds only public members.
 //!
 //! Rotation: `keys rotate` (or start-up, when the current key is older than
 //! `--signing-key-lifetime-days`) adds a new key per algorithm and marks the old one
@@ -24,6 +26,7 @@ use wallet_core::keys::{
 };
 use wallet_core::random::OsRandom;
 
+use crate::at_rest::AtRest;
 use crate::config::Config;
 use crate::db::Db;
 use crate::web::now;
@@ -54,6 +57,9 @@ pub enum KeysError {
     /// The lock was poisoned by a panic elsewhere.
     #[error("key store lock poisoned")]
     Poisoned,
+    /// A stored secret could not be encrypted or decrypted.
+    #[error(transparent)]
+    AtRest(#[from] crate::at_rest::AtRestError),
 }
 
 enum Material {
@@ -220,6 +226,7 @@ impl KeySet {
 #[derive(Debug)]
 pub struct Keys {
     set: RwLock<Arc<KeySet>>,
+    at_rest: AtRest,
 }
 
 impl Keys {
@@ -228,6 +235,8 @@ impl Keys {
     /// # Errors
     /// [`KeysError`].
     pub async fn init(db: &Db, config: &Config) -> Result<Self, KeysError> {
+        let at_rest = AtRest::new(config.key_encryption_secret.as_ref())?;
+        seal_stored_keys(db, &at_rest).await?;
         let max_age = i64::from(config.signing_key_lifetime_days).saturating_mul(86_400);
         for alg in SIGNING_ALGORITHMS {
             let current: Option<(i64,)> = crate::db::query_as(
@@ -253,8 +262,15 @@ impl Keys {
             }
         }
         Ok(Self {
-            set: RwLock::new(Arc::new(load(db).await?)),
+            set: RwLock::new(Arc::new(load(db, &at_rest).await?)),
+            at_rest,
         })
+    }
+
+    /// How the provider's secrets are stored ([`AtRest`]).
+    #[must_use]
+    pub fn at_rest(&self) -> &AtRest {
+        &self.at_rest
     }
 
     /// The keys in force.
@@ -273,7 +289,7 @@ impl Keys {
     /// # Errors
     /// [`KeysError`].
     pub async fn reload(&self, db: &Db) -> Result<(), KeysError> {
-        let set = Arc::new(load(db).await?);
+        let set = Arc::new(load(db, &self.at_rest).await?);
         *self.set.write().map_err(|_| KeysError::Poisoned)? = set;
         Ok(())
     }
@@ -302,6 +318,7 @@ async fn rotate_alg(
     alg: Algorithm,
     older_than: i64,
 ) -> Result<String, KeysError> {
+    let at_rest = AtRest::new(config.key_encryption_secret.as_ref())?;
     // RSA generation takes a while: keep it off the async worker threads.
     let bits = config.rsa_bits;
     let key = tokio::task::spawn_blocking(move || SigningKey::generate(alg, bits))
@@ -330,7 +347,7 @@ async fn rotate_alg(
     )
     .bind(&key.kid)
     .bind(alg.as_str())
-    .bind(key.encode_private()?)
+    .bind(at_rest.seal(&key_row(&key.kid), &key.encode_private()?)?)
     .bind(public)
     .bind(now)
     .execute_in(&mut tx)
@@ -353,7 +370,38 @@ async fn rotate_alg(
     Ok(kid)
 }
 
-async fn load(db: &Db) -> Result<KeySet, KeysError> {
+/// The at-rest name (associated data) of a signing key's row.
+fn key_row(kid: &str) -> String {
+    format!("signing_keys/{kid}")
+}
+
+/// With a secret configured, encrypts the signing keys still stored in the clear
+/// (written before the secret was set), each only if nobody changed it meanwhile.
+async fn seal_stored_keys(db: &Db, at_rest: &AtRest) -> Result<(), KeysError> {
+    if !at_rest.encrypts() {
+        return Ok(());
+    }
+    let rows: Vec<(String, String)> = crate::db::query_as(
+        "SELECT kid, private_key FROM signing_keys WHERE private_key NOT LIKE 'enc1.%'",
+    )
+    .fetch_all(db)
+    .await?;
+    for (kid, private) in rows {
+        let sealed = at_rest.seal(&key_row(&kid), &private)?;
+        crate::db::query(
+            "UPDATE signing_keys SET private_key = $1 WHERE kid = $2 AND private_key = $3",
+        )
+        .bind(sealed)
+        .bind(&kid)
+        .bind(private)
+        .execute(db)
+        .await?;
+        tracing::info!(kid = %kid, "signing key encrypted at rest");
+    }
+    Ok(())
+}
+
+async fn load(db: &Db, at_rest: &AtRest) -> Result<KeySet, KeysError> {
     let rows: Vec<(String, String, String, String, Option<i64>)> = crate::db::query_as(
         "SELECT kid, alg, private_key, public_jwk, superseded_at FROM signing_keys \
          WHERE retire_at IS NULL OR retire_at > $1 ORDER BY created_at DESC, kid DESC",
@@ -373,6 +421,9 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
         let algorithm = Algorithm::parse(&alg).map_err(|_| corrupt())?;
         verifying.insert(kid.clone(), (algorithm, key));
         published.push(public);
+        // Every key opens with the secret (a wrong one is refused at start even
+        // for keys that only verify).
+        let private = at_rest.open(&key_row(&kid), &private)?.value;
         if superseded_at.is_none() {
             let key = SigningKey::decode(kid, &alg, &private)?;
             let name = key.alg.as_str();
@@ -384,6 +435,34 @@ async fn load(db: &Db) -> Result<KeySet, KeysError> {
         published: verifying,
         jwks: serde_json::json!({ "keys": published }),
     })
+}
+
+/// The setting holding the seed of the provider's did:key.
+pub const DID_SEED_SETTING: &str = "provider_did_ed25519_seed";
+
+/// A secret setting: stores `fresh` (sealed) unless a value is there, returns the
+/// value in force, and seals a value found in the clear while a secret is configured.
+async fn secret_setting(
+    db: &Db,
+    at_rest: &AtRest,
+    name: &str,
+    fresh: &str,
+) -> Result<zeroize::Zeroizing<String>, KeysError> {
+    let row = format!("settings/{name}");
+    let stored = db
+        .setting_insert_or_get(name, &at_rest.seal(&row, fresh)?)
+        .await?;
+    let opened = at_rest.open(&row, &stored)?;
+    if opened.needs_sealing {
+        crate::db::query("UPDATE settings SET value = $1 WHERE name = $2 AND value = $3")
+            .bind(at_rest.seal(&row, &opened.value)?)
+            .bind(name)
+            .bind(stored)
+            .execute(db)
+            .await?;
+        tracing::info!(setting = name, "setting encrypted at rest");
+    }
+    Ok(opened.value)
 }
 
 /// The provider's DID and its Credential API session key, and the secret salt of
@@ -409,15 +488,16 @@ impl ProviderIdentity {
     ///
     /// # Errors
     /// [`KeysError`].
-    pub async fn init(db: &Db) -> Result<Self, KeysError> {
+    pub async fn init(db: &Db, at_rest: &AtRest) -> Result<Self, KeysError> {
         let fresh = Ed25519PrivateKey::generate(&mut OsRandom)
             .map_err(|e| KeysError::Generate(e.to_string()))?;
-        let stored = db
-            .setting_insert_or_get(
-                "provider_did_ed25519_seed",
-                &b64u_encode(fresh.to_seed().as_slice()),
-            )
-            .await?;
+        let stored = secret_setting(
+            db,
+            at_rest,
+            DID_SEED_SETTING,
+            &b64u_encode(fresh.to_seed().as_slice()),
+        )
+        .await?;
         let seed = zeroize::Zeroizing::new(
             b64u_decode(&stored).map_err(|_| KeysError::Corrupt("provider DID".into()))?,
         );
@@ -433,9 +513,13 @@ impl ProviderIdentity {
         // pairwise `sub` does not depend on which instance finished the login.
         let fresh_salt = wallet_core::random::SecureRandom::bytes::<32>(&mut OsRandom)
             .map_err(|e| KeysError::Generate(e.to_string()))?;
-        let salt = db
-            .setting_insert_or_get("pairwise_subject_salt", &b64u_encode(fresh_salt))
-            .await?;
+        let salt = secret_setting(
+            db,
+            at_rest,
+            "pairwise_subject_salt",
+            &b64u_encode(fresh_salt),
+        )
+        .await?;
         let pairwise_salt = zeroize::Zeroizing::new(
             b64u_decode(&salt).map_err(|_| KeysError::Corrupt("pairwise salt".into()))?,
         );
@@ -533,6 +617,12 @@ impl ProviderIdentity {
             .with_kid(self.verification_method())
             .with_typ("oauth-authz-req+jwt");
         Ok(jws::sign_jwt(&header, claims, &self.signing)?)
+    }
+
+    /// The DID's Ed25519 key (the demo issuer signs with it).
+    #[must_use]
+    pub fn signing_key(&self) -> &PrivateKey {
+        &self.signing
     }
 
     /// The provider's DID.

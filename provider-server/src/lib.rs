@@ -6,7 +6,8 @@
 //! - [`db`]: SQLite (WAL, default; rusqlite) or PostgreSQL (sqlx), migrations.
 //! - [`clients`]: Login Configurations (OAuth clients).
 //! - [`keys`]: id_token signing keys (RS256 via aws-lc, ES256, EdDSA) and the
-//!   provider's DID. **Private keys are stored unencrypted in the database.**
+//!   provider's DID. Private keys are encrypted in the database with
+//!   `--key-encryption-secret` ([`at_rest`]), stored in the clear without it.
 //! - [`oidc`]: discovery, JWKS, authorize, token, userinfo, register.
 //! - [`login`]: login sessions, the `/login` page, `/api/v1/challenge`, and
 //!   [`login::complete_login`] / [`login::reject_login`].
@@ -28,6 +29,7 @@
 //!
 //! Logs never carry secrets, codes, tokens, login challenges or personal data.
 
+pub mod at_rest;
 pub mod cleanup;
 pub mod clients;
 pub mod clock;
@@ -97,7 +99,7 @@ impl AppState {
             .ascii_serialization();
         let db = Db::connect(&config.database_url()).await?;
         let keys = Keys::init(&db, &config).await?;
-        let identity = ProviderIdentity::init(&db).await?;
+        let identity = ProviderIdentity::init(&db, keys.at_rest()).await?;
         let session_boxes = SessionBoxes::new(
             identity.x25519().clone(),
             SessionBoxes::DEFAULT_CAPACITY,

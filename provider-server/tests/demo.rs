@@ -251,7 +251,9 @@ async fn whole_login_shows_escaped_claims_and_logs_out() {
 #[tokio::test]
 async fn issued_credential_verifies_against_the_provider_did() {
     let p = Provider::start().await;
-    let issuer = DemoIssuer::load(&p.state.db).await.unwrap();
+    let issuer = DemoIssuer::load(&p.state.db, p.state.keys.at_rest())
+        .await
+        .unwrap();
     assert_eq!(issuer.did(), p.state.identity.did());
     let now = now();
     let credential = issuer
@@ -289,7 +291,9 @@ async fn issued_credential_verifies_against_the_provider_did() {
     ));
 
     // A second load (another `demo issue-credential` run) uses the same DID.
-    let again = DemoIssuer::load(&p.state.db).await.unwrap();
+    let again = DemoIssuer::load(&p.state.db, p.state.keys.at_rest())
+        .await
+        .unwrap();
     assert_eq!(again.did(), issuer.did());
 
     assert!(matches!(

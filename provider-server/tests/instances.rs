@@ -178,3 +178,98 @@ async fn a_write_lock_held_by_another_process_delays_only_writes() {
     // Nothing was left half-done: the next login goes through.
     assert!(!p.begin(&url).await.is_empty());
 }
+
+/// The provider's own secrets as stored: every signing key, the DID seed and the
+/// pairwise salt.
+async fn stored_secrets(p: &Provider) -> Vec<String> {
+    let rows: Vec<(String,)> = provider_server::db::query_as(
+        "SELECT private_key FROM signing_keys UNION ALL SELECT value FROM settings \
+         WHERE name IN ('provider_did_ed25519_seed', 'pairwise_subject_salt')",
+    )
+    .fetch_all(&p.state.db)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(v,)| v).collect()
+}
+
+/// `--key-encryption-secret`: a database written in the clear is encrypted at the
+/// next start with the secret, without changing a key, the DID or a login; keys
+/// rotated afterwards are stored encrypted; without the secret, or with another one,
+/// the provider refuses to start and says why.
+#[tokio::test]
+async fn provider_secrets_are_encrypted_at_rest_with_a_secret() {
+    const SECRET: &str = "test-only at-rest secret 0123456789";
+    let db = SharedDatabase::create().await;
+    let plain = Provider::start_on(Some(&db.url), None, |_| {}).await;
+    let jwks = plain.get_json("/jwks").await;
+    let did = plain.state.identity.did().as_str().to_owned();
+    let clear = stored_secrets(&plain).await;
+    assert_eq!(clear.len(), SIGNING_ALGORITHMS.len() + 2);
+    assert!(clear.iter().all(|v| !v.starts_with("enc1.")), "{clear:?}");
+
+    let sealed = Provider::start_on(Some(&db.url), None, |c| {
+        c.key_encryption_secret = Some(SECRET.into());
+    })
+    .await;
+    assert_eq!(sealed.get_json("/jwks").await, jwks);
+    assert_eq!(sealed.state.identity.did().as_str(), did);
+    let stored = stored_secrets(&sealed).await;
+    assert_eq!(stored.len(), clear.len());
+    for value in &stored {
+        assert!(value.starts_with("enc1."), "{value}");
+        assert!(clear.iter().all(|c| !value.contains(c.as_str())));
+    }
+
+    keys::rotate(&sealed.state.db, &sealed.state.config)
+        .await
+        .unwrap();
+    sealed.state.keys.reload(&sealed.state.db).await.unwrap();
+    let rotated = stored_secrets(&sealed).await;
+    assert_eq!(rotated.len(), clear.len() + SIGNING_ALGORITHMS.len());
+    assert!(
+        rotated.iter().all(|v| v.starts_with("enc1.")),
+        "{rotated:?}"
+    );
+    // The new, encrypted keys sign: a whole code login, id_token checked on the JWKS.
+    let client = sealed.client("client_secret_basic", "EdDSA").await;
+    let login = sealed
+        .begin(&sealed.authorize_url(
+            &client.config.client_id,
+            support::REDIRECT,
+            "&response_type=code&nonce=n1",
+        ))
+        .await;
+    let redirect = sealed
+        .finish(
+            &login,
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        )
+        .await;
+    let code = support::params_of(&redirect, false)["code"].clone();
+    let tokens = sealed.redeem(&client, &code, support::REDIRECT).await;
+    let claims = sealed
+        .id_token_claims(tokens["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!(claims["nonce"], "n1");
+
+    let refused = |config| async move {
+        provider_server::AppState::new(config)
+            .await
+            .unwrap_err()
+            .to_string()
+    };
+    let without = refused(provider_server::config::Config::for_tests(
+        &sealed.issuer,
+        &db.url,
+    ))
+    .await;
+    assert!(without.contains("--key-encryption-secret"), "{without}");
+    let mut other = provider_server::config::Config::for_tests(&sealed.issuer, &db.url);
+    other.key_encryption_secret = Some("another test secret, 0123456789 ab".into());
+    let wrong = refused(other).await;
+    assert!(wrong.contains("does not decrypt"), "{wrong}");
+    let mut short = provider_server::config::Config::for_tests(&sealed.issuer, &db.url);
+    short.key_encryption_secret = Some("too short".into());
+    let weak = refused(short).await;
+    assert!(weak.contains("at least 32 characters"), "{weak}");
+}

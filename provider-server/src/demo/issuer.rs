@@ -5,16 +5,14 @@
 use serde_json::{Map, Value};
 use wallet_core::data_integrity::{self, Cryptosuite, DiError, ProofOptions, ProofPurpose};
 use wallet_core::did::{self, Did, DidUrl};
-use wallet_core::encoding::{b64u_decode, hex_encode};
-use wallet_core::keys::{Ed25519PrivateKey, PrivateKey, PublicKey};
+use wallet_core::encoding::hex_encode;
 use wallet_core::random::{OsRandom, SecureRandom as _};
 use wallet_core::vc::{CREDENTIALS_V2_CONTEXT, Credential, format_datetime};
 
+use crate::at_rest::AtRest;
 use crate::db::{Db, DbError};
 use crate::keys::{KeysError, ProviderIdentity};
 
-/// Where [`ProviderIdentity::init`] keeps the provider DID's Ed25519 seed.
-const DID_SEED_SETTING: &str = "provider_did_ed25519_seed";
 /// How long a demo credential is valid: one year.
 pub const VALIDITY_SECS: i64 = 365 * 24 * 3600;
 /// The `name` of every demo credential: a wallet shows it, so it says what it is.
@@ -62,7 +60,8 @@ pub enum IssueError {
 /// The provider's DID and its Ed25519 key, as the demo issuer.
 pub struct DemoIssuer {
     did: Did,
-    key: PrivateKey,
+    /// Signs with the same key the running server answers the Credential API with.
+    identity: ProviderIdentity,
 }
 
 impl core::fmt::Debug for DemoIssuer {
@@ -79,24 +78,11 @@ impl DemoIssuer {
     ///
     /// # Errors
     /// [`IssueError::Keys`], [`IssueError::Db`], [`IssueError::CorruptKey`].
-    pub async fn load(db: &Db) -> Result<Self, IssueError> {
-        let identity = ProviderIdentity::init(db).await?;
-        let stored = db
-            .setting(DID_SEED_SETTING)
-            .await?
-            .ok_or(IssueError::CorruptKey)?;
-        let seed =
-            zeroize::Zeroizing::new(b64u_decode(&stored).map_err(|_| IssueError::CorruptKey)?);
-        let key = Ed25519PrivateKey::from_seed(&seed).map_err(|_| IssueError::CorruptKey)?;
-        let did = did::key::encode(&PublicKey::Ed25519(key.public_key()))
-            .map_err(|_| IssueError::CorruptKey)?;
-        // The same key the running server answers the Credential API with.
-        if did != *identity.did() {
-            return Err(IssueError::CorruptKey);
-        }
+    pub async fn load(db: &Db, at_rest: &AtRest) -> Result<Self, IssueError> {
+        let identity = ProviderIdentity::init(db, at_rest).await?;
         Ok(Self {
-            did,
-            key: PrivateKey::Ed25519(key),
+            did: identity.did().clone(),
+            identity,
         })
     }
 
@@ -157,7 +143,7 @@ impl DemoIssuer {
             ProofPurpose::AssertionMethod,
         );
         options.created = Some(valid_from);
-        let secured = data_integrity::add_proof(&document, &options, &self.key)?;
+        let secured = data_integrity::add_proof(&document, &options, self.identity.signing_key())?;
         // Parse what we built once, so a malformed credential never leaves here.
         Ok(Credential::from_map(secured)?.into_map())
     }
