@@ -252,11 +252,11 @@ impl Keys {
             let cutoff = now().saturating_sub(max_age);
             match current {
                 None => {
-                    rotate_alg(db, config, alg, cutoff).await?;
+                    rotate_alg(db, config, &at_rest, alg, cutoff).await?;
                 }
                 Some((created,)) if created < cutoff => {
                     tracing::info!(alg = alg.as_str(), "signing key expired, rotating");
-                    rotate_alg(db, config, alg, cutoff).await?;
+                    rotate_alg(db, config, &at_rest, alg, cutoff).await?;
                 }
                 Some(_) => {}
             }
@@ -301,9 +301,10 @@ impl Keys {
 /// # Errors
 /// [`KeysError`].
 pub async fn rotate(db: &Db, config: &Config) -> Result<Vec<String>, KeysError> {
+    let at_rest = AtRest::new(config.key_encryption_secret.as_ref())?;
     let mut kids = Vec::new();
     for alg in SIGNING_ALGORITHMS {
-        kids.push(rotate_alg(db, config, alg, i64::MAX).await?);
+        kids.push(rotate_alg(db, config, &at_rest, alg, i64::MAX).await?);
     }
     Ok(kids)
 }
@@ -315,10 +316,10 @@ pub async fn rotate(db: &Db, config: &Config) -> Result<Vec<String>, KeysError> 
 async fn rotate_alg(
     db: &Db,
     config: &Config,
+    at_rest: &AtRest,
     alg: Algorithm,
     older_than: i64,
 ) -> Result<String, KeysError> {
-    let at_rest = AtRest::new(config.key_encryption_secret.as_ref())?;
     // RSA generation takes a while: keep it off the async worker threads.
     let bits = config.rsa_bits;
     let key = tokio::task::spawn_blocking(move || SigningKey::generate(alg, bits))
@@ -438,7 +439,7 @@ async fn load(db: &Db, at_rest: &AtRest) -> Result<KeySet, KeysError> {
 }
 
 /// The setting holding the seed of the provider's did:key.
-pub const DID_SEED_SETTING: &str = "provider_did_ed25519_seed";
+const DID_SEED_SETTING: &str = "provider_did_ed25519_seed";
 
 /// A secret setting: stores `fresh` (sealed) unless a value is there, returns the
 /// value in force, and seals a value found in the clear while a secret is configured.
