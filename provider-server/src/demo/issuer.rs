@@ -10,7 +10,7 @@ use wallet_core::random::{OsRandom, SecureRandom as _};
 use wallet_core::vc::{CREDENTIALS_V2_CONTEXT, Credential, format_datetime};
 
 use crate::at_rest::AtRest;
-use crate::db::{Db, DbError};
+use crate::db::Db;
 use crate::keys::{KeysError, ProviderIdentity};
 
 /// How long a demo credential is valid: one year.
@@ -31,10 +31,7 @@ pub enum IssueError {
     /// The provider's DID could not be created or loaded.
     #[error(transparent)]
     Keys(#[from] KeysError),
-    /// The database could not be read.
-    #[error(transparent)]
-    Db(#[from] DbError),
-    /// The stored DID key is missing or does not decode.
+    /// The provider's DID does not name its key (a corrupt stored key).
     #[error("the provider's stored DID key is corrupt")]
     CorruptKey,
     /// The holder is not a DID.
@@ -59,7 +56,6 @@ pub enum IssueError {
 
 /// The provider's DID and its Ed25519 key, as the demo issuer.
 pub struct DemoIssuer {
-    did: Did,
     /// Signs with the same key the running server answers the Credential API with.
     identity: ProviderIdentity,
 }
@@ -67,7 +63,7 @@ pub struct DemoIssuer {
 impl core::fmt::Debug for DemoIssuer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("DemoIssuer")
-            .field("did", &self.did.as_str())
+            .field("did", &self.did().as_str())
             .finish_non_exhaustive()
     }
 }
@@ -77,19 +73,17 @@ impl DemoIssuer {
     /// would on first start.
     ///
     /// # Errors
-    /// [`IssueError::Keys`], [`IssueError::Db`], [`IssueError::CorruptKey`].
+    /// [`IssueError::Keys`].
     pub async fn load(db: &Db, at_rest: &AtRest) -> Result<Self, IssueError> {
-        let identity = ProviderIdentity::init(db, at_rest).await?;
         Ok(Self {
-            did: identity.did().clone(),
-            identity,
+            identity: ProviderIdentity::init(db, at_rest).await?,
         })
     }
 
     /// The issuer DID.
     #[must_use]
     pub fn did(&self) -> &Did {
-        &self.did
+        self.identity.did()
     }
 
     /// Issues a VC 2.0 `EmailCredential` for `holder` and `email`, valid from `now`
@@ -124,7 +118,7 @@ impl DemoIssuer {
             "type".into(),
             serde_json::json!(["VerifiableCredential", "EmailCredential"]),
         );
-        document.insert("issuer".into(), self.did.as_str().into());
+        document.insert("issuer".into(), self.did().as_str().into());
         document.insert("name".into(), CREDENTIAL_NAME.into());
         document.insert("description".into(), CREDENTIAL_DESCRIPTION.into());
         document.insert("validFrom".into(), valid_from.clone().into());
@@ -133,8 +127,8 @@ impl DemoIssuer {
         // A did:key has one key; its fragment is the method-specific id.
         let method = DidUrl::parse(&format!(
             "{}#{}",
-            self.did.as_str(),
-            self.did.method_specific_id()
+            self.did().as_str(),
+            self.did().method_specific_id()
         ))
         .map_err(|_| IssueError::CorruptKey)?;
         let mut options = ProofOptions::new(
