@@ -102,6 +102,11 @@ struct Args {
     bench: bool,
 }
 
+/// The provider's allocator: with glibc's, malloc and free were about a tenth of the
+/// driver's CPU (BENCHMARKS.md, session 7).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -681,7 +686,7 @@ async fn login_to_code(env: &Env, http: &mut Http, wallet: &Wallet) -> Result<Co
         vec![EmbeddedCredential::Json(wallet.credential.clone())],
         &options,
     )?;
-    let vp: Value = serde_json::from_str(&vp.to_json())?;
+    let vp = Value::Object(vp.into_map());
     let reply = Message::reply(
         MessageBody::SubmitCredential(vp),
         &message,

@@ -11,6 +11,15 @@
 //! clear values are read and then encrypted in place ([`AtRest::open`] says when). A
 //! database with encrypted values refuses to start without the secret or with another
 //! one, with an error that says so.
+//!
+//! **Changing the secret.** Start with the new secret and the old one as
+//! `--previous-key-encryption-secret`: values that open only with the previous secret
+//! are read with it and encrypted again under the new one in place. Without a new
+//! secret they are decrypted and stored in the clear (encryption turned off). The
+//! previous secret only ever opens values; nothing is sealed with it. With several
+//! instances on one database, first give every instance the new secret as its
+//! *previous* one (they keep sealing with the old), then swap the two: every instance
+//! reads both throughout (`docs/decisions.md`).
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::array::Array;
@@ -32,17 +41,18 @@ pub const MIN_SECRET_LEN: usize = 32;
 /// Why a stored secret could not be sealed or opened.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AtRestError {
-    /// The configured secret is too short.
-    #[error("--key-encryption-secret must be at least {MIN_SECRET_LEN} characters")]
-    WeakSecret,
+    /// A configured secret (the flag named) is too short.
+    #[error("{0} must be at least {MIN_SECRET_LEN} characters")]
+    WeakSecret(&'static str),
     /// An encrypted value, and no secret configured.
     #[error(
         "{0} is encrypted: start with the --key-encryption-secret (PROVIDER_KEY_ENCRYPTION_SECRET) it was stored with"
     )]
     NoSecret(String),
-    /// The value does not open with the configured secret (another secret, or damage).
+    /// The value does not open with the configured secret, nor with the previous one
+    /// (another secret, or damage).
     #[error(
-        "{0} does not decrypt with this --key-encryption-secret (another secret, or a damaged value)"
+        "{0} does not decrypt with this --key-encryption-secret or --previous-key-encryption-secret (another secret, or a damaged value)"
     )]
     WrongSecret(String),
     /// The random source or the cipher failed.
@@ -50,53 +60,73 @@ pub enum AtRestError {
     Seal(String),
 }
 
-/// A value read back: the clear text, and whether it was stored in the clear although
-/// a secret is configured (then the caller encrypts it in place).
+/// A value read back: the clear text, and whether it is not stored as configured (in
+/// the clear although a secret is configured, or under the previous secret), so that
+/// the caller stores it again with [`AtRest::seal`].
 #[derive(Debug)]
 pub struct Opened {
     /// The value.
     pub value: Zeroizing<String>,
-    /// Stored in the clear while a secret is configured.
+    /// Stored in the clear while a secret is configured, or under the previous secret.
     pub needs_sealing: bool,
 }
 
-/// The at-rest key, if a secret is configured.
+/// The at-rest key, if a secret is configured, and the previous secret's key, if one
+/// is given (it only opens values).
 #[derive(Clone)]
 pub struct AtRest {
     key: Option<Zeroizing<[u8; 32]>>,
+    previous: Option<Zeroizing<[u8; 32]>>,
 }
 
 impl core::fmt::Debug for AtRest {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("AtRest")
             .field("encrypted", &self.key.is_some())
+            .field("previous", &self.previous.is_some())
             .finish()
     }
 }
 
 impl AtRest {
-    /// From the configured secret (none: values are stored in the clear).
+    /// From the configured secret (none: values are stored in the clear) and the
+    /// previous one, if the secret is being changed.
     ///
     /// # Errors
     /// [`AtRestError::WeakSecret`] for a secret under [`MIN_SECRET_LEN`] characters.
-    pub fn new(secret: Option<&Secret>) -> Result<Self, AtRestError> {
-        let Some(secret) = secret else {
-            return Ok(Self { key: None });
-        };
-        if secret.expose().chars().count() < MIN_SECRET_LEN {
-            return Err(AtRestError::WeakSecret);
-        }
-        let mut key = Zeroizing::new([0_u8; 32]);
-        hkdf::Hkdf::<sha2::Sha256>::new(None, secret.expose().as_bytes())
-            .expand(INFO, key.as_mut_slice())
-            .map_err(|_| AtRestError::Seal("the at-rest key".into()))?;
-        Ok(Self { key: Some(key) })
+    pub fn new(secret: Option<&Secret>, previous: Option<&Secret>) -> Result<Self, AtRestError> {
+        Ok(Self {
+            key: secret
+                .map(|s| derive(s, "--key-encryption-secret"))
+                .transpose()?,
+            previous: previous
+                .map(|s| derive(s, "--previous-key-encryption-secret"))
+                .transpose()?,
+        })
+    }
+
+    /// From `--key-encryption-secret` and `--previous-key-encryption-secret`.
+    ///
+    /// # Errors
+    /// [`AtRestError::WeakSecret`].
+    pub fn from_config(config: &crate::config::Config) -> Result<Self, AtRestError> {
+        Self::new(
+            config.key_encryption_secret.as_ref(),
+            config.previous_key_encryption_secret.as_ref(),
+        )
     }
 
     /// Whether values are encrypted.
     #[must_use]
     pub fn encrypts(&self) -> bool {
         self.key.is_some()
+    }
+
+    /// Whether values stored otherwise than configured may be there to store again:
+    /// clear ones while a secret is configured, or any under a previous secret.
+    #[must_use]
+    pub fn may_need_sealing(&self) -> bool {
+        self.key.is_some() || self.previous.is_some()
     }
 
     /// `value` as stored for row `name`: encrypted with a secret, else as it is.
@@ -132,26 +162,54 @@ impl AtRest {
                 needs_sealing: self.key.is_some(),
             });
         };
-        let Some(key) = &self.key else {
+        if self.key.is_none() && self.previous.is_none() {
             return Err(AtRestError::NoSecret(name.to_owned()));
-        };
-        let wrong = || AtRestError::WrongSecret(name.to_owned());
-        let (nonce, ciphertext) = sealed.split_once('.').ok_or_else(wrong)?;
-        let nonce: [u8; 12] = b64u_decode(nonce)
-            .ok()
-            .and_then(|n| n.try_into().ok())
-            .ok_or_else(wrong)?;
-        let mut buffer = Zeroizing::new(b64u_decode(ciphertext).map_err(|_| wrong())?);
-        let cipher = Aes256Gcm::new_from_slice(key.as_slice()).map_err(|_| wrong())?;
-        cipher
-            .decrypt_in_place(&Array::from(nonce), name.as_bytes(), &mut *buffer)
-            .map_err(|_| wrong())?;
-        let value = String::from_utf8(std::mem::take(&mut *buffer)).map_err(|_| wrong())?;
-        Ok(Opened {
-            value: Zeroizing::new(value),
-            needs_sealing: false,
-        })
+        }
+        if let Some(value) = self.key.as_ref().and_then(|k| open_with(k, name, sealed)) {
+            return Ok(Opened {
+                value,
+                needs_sealing: false,
+            });
+        }
+        match self
+            .previous
+            .as_ref()
+            .and_then(|k| open_with(k, name, sealed))
+        {
+            Some(value) => Ok(Opened {
+                value,
+                needs_sealing: true,
+            }),
+            None => Err(AtRestError::WrongSecret(name.to_owned())),
+        }
     }
+}
+
+/// The AES-256 key of `secret` (given as `flag`).
+fn derive(secret: &Secret, flag: &'static str) -> Result<Zeroizing<[u8; 32]>, AtRestError> {
+    if secret.expose().chars().count() < MIN_SECRET_LEN {
+        return Err(AtRestError::WeakSecret(flag));
+    }
+    let mut key = Zeroizing::new([0_u8; 32]);
+    hkdf::Hkdf::<sha2::Sha256>::new(None, secret.expose().as_bytes())
+        .expand(INFO, key.as_mut_slice())
+        .map_err(|_| AtRestError::Seal("the at-rest key".into()))?;
+    Ok(key)
+}
+
+/// `<nonce>.<ciphertext>` of row `name` opened with `key`; `None` if it does not open
+/// (another key, or damage).
+fn open_with(key: &[u8; 32], name: &str, sealed: &str) -> Option<Zeroizing<String>> {
+    let (nonce, ciphertext) = sealed.split_once('.')?;
+    let nonce: [u8; 12] = b64u_decode(nonce).ok()?.try_into().ok()?;
+    let mut buffer = Zeroizing::new(b64u_decode(ciphertext).ok()?);
+    let cipher = Aes256Gcm::new_from_slice(key).ok()?;
+    cipher
+        .decrypt_in_place(&Array::from(nonce), name.as_bytes(), &mut *buffer)
+        .ok()?;
+    String::from_utf8(std::mem::take(&mut *buffer))
+        .ok()
+        .map(Zeroizing::new)
 }
 
 #[cfg(test)]
@@ -159,7 +217,7 @@ mod tests {
     use super::*;
 
     fn at_rest(secret: &str) -> AtRest {
-        AtRest::new(Some(&Secret::from(secret))).unwrap()
+        AtRest::new(Some(&Secret::from(secret)), None).unwrap()
     }
 
     const SECRET: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
@@ -184,7 +242,7 @@ mod tests {
             other.open("signing_keys/k1", &sealed),
             Err(AtRestError::WrongSecret(_))
         ));
-        let clear = AtRest::new(None).unwrap();
+        let clear = AtRest::new(None, None).unwrap();
         assert_eq!(
             clear.open("signing_keys/k1", &sealed).unwrap_err(),
             AtRestError::NoSecret("signing_keys/k1".into())
@@ -206,16 +264,64 @@ mod tests {
         let opened = at_rest(SECRET).open("settings/x", "plain").unwrap();
         assert_eq!(opened.value.as_str(), "plain");
         assert!(opened.needs_sealing);
-        let clear = AtRest::new(None).unwrap();
+        let clear = AtRest::new(None, None).unwrap();
         assert_eq!(clear.seal("settings/x", "plain").unwrap(), "plain");
         assert!(!clear.open("settings/x", "plain").unwrap().needs_sealing);
     }
 
     #[test]
     fn short_secrets_are_refused() {
+        let short = Secret::from("short");
+        let long = Secret::from(SECRET);
         assert_eq!(
-            AtRest::new(Some(&Secret::from("short"))).unwrap_err(),
-            AtRestError::WeakSecret
+            AtRest::new(Some(&short), None).unwrap_err(),
+            AtRestError::WeakSecret("--key-encryption-secret")
         );
+        assert_eq!(
+            AtRest::new(Some(&long), Some(&short)).unwrap_err(),
+            AtRestError::WeakSecret("--previous-key-encryption-secret")
+        );
+    }
+
+    const NEW_SECRET: &str = "the new at-rest secret, 0123456789";
+
+    #[test]
+    fn values_under_the_previous_secret_open_and_are_flagged_for_sealing() {
+        let old = at_rest(SECRET);
+        let sealed_old = old.seal("settings/x", "value").unwrap();
+        let changing =
+            AtRest::new(Some(&Secret::from(NEW_SECRET)), Some(&Secret::from(SECRET))).unwrap();
+        let opened = changing.open("settings/x", &sealed_old).unwrap();
+        assert_eq!(opened.value.as_str(), "value");
+        assert!(opened.needs_sealing);
+        // Sealed again under the new secret only: the old one no longer opens it.
+        let sealed_new = changing.seal("settings/x", &opened.value).unwrap();
+        assert!(
+            !changing
+                .open("settings/x", &sealed_new)
+                .unwrap()
+                .needs_sealing
+        );
+        assert!(at_rest(NEW_SECRET).open("settings/x", &sealed_new).is_ok());
+        assert_eq!(
+            old.open("settings/x", &sealed_new).unwrap_err(),
+            AtRestError::WrongSecret("settings/x".into())
+        );
+        // The previous secret keys to its row too.
+        assert!(changing.open("settings/y", &sealed_old).is_err());
+        // Neither secret: refused, naming both flags.
+        let err = at_rest("a third secret, 0123456789 abcdefghij")
+            .open("settings/x", &sealed_old)
+            .unwrap_err();
+        assert!(err.to_string().contains("--previous-key-encryption-secret"));
+
+        // Only a previous secret: turning encryption off, values come out to be
+        // stored in the clear.
+        let off = AtRest::new(None, Some(&Secret::from(SECRET))).unwrap();
+        assert!(!off.encrypts() && off.may_need_sealing());
+        let opened = off.open("settings/x", &sealed_old).unwrap();
+        assert!(opened.needs_sealing);
+        assert_eq!(off.seal("settings/x", &opened.value).unwrap(), "value");
+        assert!(!off.open("settings/x", "value").unwrap().needs_sealing);
     }
 }

@@ -204,6 +204,18 @@ pub struct Config {
         hide_env_values = true
     )]
     pub key_encryption_secret: Option<Secret>,
+    /// The secret the values were encrypted with before, while changing
+    /// `--key-encryption-secret`: values that open only with it are encrypted again
+    /// under the new secret at start (or stored in the clear without one). Nothing is
+    /// encrypted with it. With several instances, first give each the new secret as
+    /// this one, then swap the two (README, "Configuration").
+    #[arg(
+        long,
+        env = "PROVIDER_PREVIOUS_KEY_ENCRYPTION_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub previous_key_encryption_secret: Option<Secret>,
     /// Size of the generated RSA signing key, in bits (2048, 3072 or 4096).
     #[arg(long, env = "PROVIDER_RSA_BITS", default_value_t = 2048, global = true)]
     pub rsa_bits: usize,
@@ -355,10 +367,15 @@ mod tests {
             "iat-0123456789",
             "--database-url",
             "postgres://provider:pw-0123456789@db.example/provider",
+            "--key-encryption-secret",
+            "kek-new-0123456789-0123456789-0123",
+            "--previous-key-encryption-secret",
+            "kek-old-0123456789-0123456789-0123",
         ]);
         let shown = format!("{cli:?}");
-        assert!(!shown.contains("iat-0123456789"), "{shown}");
-        assert!(!shown.contains("pw-0123456789"), "{shown}");
+        for secret in ["iat-0123456789", "pw-0123456789", "kek-new-", "kek-old-"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
         assert!(shown.contains("[redacted]"), "{shown}");
         assert_eq!(
             cli.config

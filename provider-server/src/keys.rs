@@ -235,7 +235,7 @@ impl Keys {
     /// # Errors
     /// [`KeysError`].
     pub async fn init(db: &Db, config: &Config) -> Result<Self, KeysError> {
-        let at_rest = AtRest::new(config.key_encryption_secret.as_ref())?;
+        let at_rest = AtRest::from_config(config)?;
         seal_stored_keys(db, &at_rest).await?;
         let max_age = i64::from(config.signing_key_lifetime_days).saturating_mul(86_400);
         for alg in SIGNING_ALGORITHMS {
@@ -301,7 +301,7 @@ impl Keys {
 /// # Errors
 /// [`KeysError`].
 pub async fn rotate(db: &Db, config: &Config) -> Result<Vec<String>, KeysError> {
-    let at_rest = AtRest::new(config.key_encryption_secret.as_ref())?;
+    let at_rest = AtRest::from_config(config)?;
     let mut kids = Vec::new();
     for alg in SIGNING_ALGORITHMS {
         kids.push(rotate_alg(db, config, &at_rest, alg, i64::MAX).await?);
@@ -376,28 +376,33 @@ fn key_row(kid: &str) -> String {
     format!("signing_keys/{kid}")
 }
 
-/// With a secret configured, encrypts the signing keys still stored in the clear
-/// (written before the secret was set), each only if nobody changed it meanwhile.
+/// Stores again, as configured, the signing keys that are not: those in the clear
+/// while a secret is configured, and those under the previous secret (encrypted under
+/// the current one, or in the clear without one). Each row is written only if nobody
+/// changed it meanwhile.
 async fn seal_stored_keys(db: &Db, at_rest: &AtRest) -> Result<(), KeysError> {
-    if !at_rest.encrypts() {
+    if !at_rest.may_need_sealing() {
         return Ok(());
     }
-    let rows: Vec<(String, String)> = crate::db::query_as(
-        "SELECT kid, private_key FROM signing_keys WHERE private_key NOT LIKE 'enc1.%'",
-    )
-    .fetch_all(db)
-    .await?;
-    for (kid, private) in rows {
-        let sealed = at_rest.seal(&key_row(&kid), &private)?;
+    let rows: Vec<(String, String)> =
+        crate::db::query_as("SELECT kid, private_key FROM signing_keys")
+            .fetch_all(db)
+            .await?;
+    for (kid, stored) in rows {
+        let row = key_row(&kid);
+        let opened = at_rest.open(&row, &stored)?;
+        if !opened.needs_sealing {
+            continue;
+        }
         crate::db::query(
             "UPDATE signing_keys SET private_key = $1 WHERE kid = $2 AND private_key = $3",
         )
-        .bind(sealed)
+        .bind(at_rest.seal(&row, &opened.value)?)
         .bind(&kid)
-        .bind(private)
+        .bind(stored)
         .execute(db)
         .await?;
-        tracing::info!(kid = %kid, "signing key encrypted at rest");
+        tracing::info!(kid = %kid, encrypted = at_rest.encrypts(), "signing key stored again");
     }
     Ok(())
 }
@@ -461,7 +466,11 @@ async fn secret_setting(
             .bind(stored)
             .execute(db)
             .await?;
-        tracing::info!(setting = name, "setting encrypted at rest");
+        tracing::info!(
+            setting = name,
+            encrypted = at_rest.encrypts(),
+            "setting stored again"
+        );
     }
     Ok(opened.value)
 }

@@ -83,8 +83,7 @@ async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
         }
         Command::Demo(cmd) => {
             let db = Db::connect(&config.database_url()).await?;
-            let at_rest =
-                provider_server::at_rest::AtRest::new(config.key_encryption_secret.as_ref())?;
+            let at_rest = provider_server::at_rest::AtRest::from_config(&config)?;
             let issuer = DemoIssuer::load(&db, &at_rest).await?;
             match cmd {
                 DemoCommand::Did => println!("{}", issuer.did().as_str()),

@@ -273,3 +273,103 @@ async fn provider_secrets_are_encrypted_at_rest_with_a_secret() {
     let weak = refused(short).await;
     assert!(weak.contains("at least 32 characters"), "{weak}");
 }
+
+/// Changing `--key-encryption-secret` with `--previous-key-encryption-secret`: every
+/// value is encrypted again under the new secret at start, keys and DID unchanged;
+/// an instance still sealing with the old secret but given the new one as its previous
+/// keeps reading the keys (the rolling order of `docs/decisions.md`); afterwards the
+/// old secret alone is refused; a previous secret without a new one turns encryption
+/// off.
+#[tokio::test]
+async fn the_key_encryption_secret_can_be_changed() {
+    const OLD: &str = "the old at-rest secret, 0123456789";
+    const NEW: &str = "the new at-rest secret, 0123456789";
+    let db = SharedDatabase::create().await;
+    let old = Provider::start_on(Some(&db.url), None, |c| {
+        c.key_encryption_secret = Some(OLD.into());
+    })
+    .await;
+    let jwks = old.get_json("/jwks").await;
+    let did = old.state.identity.did().as_str().to_owned();
+    let under_old = stored_secrets(&old).await;
+    assert!(under_old.iter().all(|v| v.starts_with("enc1.")));
+
+    // Step one of a rolling change: an instance that seals with the old secret and
+    // reads with the new one too.
+    let first = Provider::start_on(Some(&db.url), None, |c| {
+        c.key_encryption_secret = Some(OLD.into());
+        c.previous_key_encryption_secret = Some(NEW.into());
+    })
+    .await;
+    assert_eq!(
+        stored_secrets(&first).await,
+        under_old,
+        "nothing to change yet"
+    );
+
+    // Step two: the new secret, the old one as previous.
+    let changed = Provider::start_on(Some(&db.url), None, |c| {
+        c.key_encryption_secret = Some(NEW.into());
+        c.previous_key_encryption_secret = Some(OLD.into());
+    })
+    .await;
+    assert_eq!(changed.get_json("/jwks").await, jwks);
+    assert_eq!(changed.state.identity.did().as_str(), did);
+    let under_new = stored_secrets(&changed).await;
+    assert_eq!(under_new.len(), under_old.len());
+    for value in &under_new {
+        assert!(value.starts_with("enc1."), "{value}");
+        assert!(!under_old.contains(value), "not encrypted again: {value}");
+    }
+    // The step-one instance reads what the new secret sealed.
+    first.state.keys.reload(&first.state.db).await.unwrap();
+    assert_eq!(first.get_json("/jwks").await, jwks);
+
+    let refused = |config| async move {
+        provider_server::AppState::new(config)
+            .await
+            .unwrap_err()
+            .to_string()
+    };
+    let mut only_old = provider_server::config::Config::for_tests(&changed.issuer, &db.url);
+    only_old.key_encryption_secret = Some(OLD.into());
+    let wrong = refused(only_old).await;
+    assert!(wrong.contains("does not decrypt"), "{wrong}");
+    let only_new = Provider::start_on(Some(&db.url), None, |c| {
+        c.key_encryption_secret = Some(NEW.into());
+    })
+    .await;
+    assert_eq!(only_new.get_json("/jwks").await, jwks);
+    // A whole code login signs with the keys as now stored.
+    let client = only_new.client("client_secret_basic", "EdDSA").await;
+    let login = only_new
+        .begin(&only_new.authorize_url(
+            &client.config.client_id,
+            support::REDIRECT,
+            "&response_type=code&nonce=n2",
+        ))
+        .await;
+    let redirect = only_new
+        .finish(
+            &login,
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        )
+        .await;
+    let code = support::params_of(&redirect, false)["code"].clone();
+    let tokens = only_new.redeem(&client, &code, support::REDIRECT).await;
+    let claims = only_new
+        .id_token_claims(tokens["id_token"].as_str().unwrap())
+        .await;
+    assert_eq!(claims["nonce"], "n2");
+
+    // Turning encryption off: the previous secret only.
+    let off = Provider::start_on(Some(&db.url), None, |c| {
+        c.previous_key_encryption_secret = Some(NEW.into());
+    })
+    .await;
+    assert_eq!(off.get_json("/jwks").await, jwks);
+    let clear = stored_secrets(&off).await;
+    assert!(clear.iter().all(|v| !v.starts_with("enc1.")), "{clear:?}");
+    let plain = Provider::start_on(Some(&db.url), None, |_| {}).await;
+    assert_eq!(plain.state.identity.did().as_str(), did);
+}
