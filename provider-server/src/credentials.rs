@@ -7,10 +7,11 @@
 //! (`POST /api/v1/challenge`): its X25519 key is the only key the provider writes
 //! to and accepts messages from.
 //!
-//! The presentation challenge is 256 random bits, stored with the session, and
-//! consumed by one conditional `UPDATE` *before* verification: whatever the
-//! outcome, a challenge verifies at most one presentation. After a failure the
-//! wallet asks again (`GET`) for a fresh one.
+//! The presentation challenge is 256 random bits, issued with the answered key
+//! exchange and stored with the session. A successful submission spends it in the
+//! `UPDATE` that completes the session, a failed one in an `UPDATE` of its own:
+//! whatever the outcome, a challenge verifies at most one presentation. After a
+//! failure the wallet asks again (`GET`) for a fresh one.
 
 pub mod status;
 
@@ -115,9 +116,16 @@ fn json_response(body: String) -> Response {
     response
 }
 
+/// A presentation challenge: [`VP_CHALLENGE_LEN`] random bytes, hex.
+pub(crate) fn fresh_vp_challenge() -> Result<String, AppError> {
+    Ok(hex_encode(OsRandom.bytes::<VP_CHALLENGE_LEN>().map_err(
+        |_| AppError::internal("OS random source failed"),
+    )?))
+}
+
 /// `GET /api/v1/credentials` → `200 EncryptedMessage` holding a
-/// `request-credential` message with a fresh challenge (each call replaces the
-/// previous one).
+/// `request-credential` message with the outstanding challenge: the one issued when
+/// the key exchange was answered, or a fresh one after a failed submission spent it.
 ///
 /// # Errors
 /// 400 for an unknown or finished session or before the key exchange.
@@ -126,25 +134,41 @@ pub async fn get_credentials(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
-    let challenge = hex_encode(
-        OsRandom
-            .bytes::<VP_CHALLENGE_LEN>()
-            .map_err(|_| AppError::internal("OS random source failed"))?,
-    );
-    // One statement checks that the session is live and past the key exchange,
-    // replaces the outstanding challenge and reads the session back, so the wallet
-    // key returned is the one this challenge belongs to.
-    let row: Option<(String, Option<String>, i64)> = crate::db::query_as(
-        "UPDATE login_sessions SET vp_challenge = $1 WHERE id_hash = $2 AND completed_at IS NULL \
-         AND expires_at > $3 AND challenge_state = 'answered' \
-         RETURNING request, wallet_key_uri, expires_at",
+    let id_hash = handle_hash(handle);
+    // One statement checks that the session is live and past the key exchange and
+    // reads the wallet key with the challenge that belongs to it.
+    let row: Option<(String, Option<String>, i64, Option<String>)> = crate::db::query_as(
+        "SELECT request, wallet_key_uri, expires_at, vp_challenge FROM login_sessions \
+         WHERE id_hash = $1 AND completed_at IS NULL AND expires_at > $2 \
+         AND challenge_state = 'answered'",
     )
-    .bind(&challenge)
-    .bind(handle_hash(handle))
+    .bind(&id_hash)
     .bind(web::now())
     .fetch_optional(&state.db)
     .await?;
-    let Some((request, wallet_key_uri, expires_at)) = row else {
+    let row = match row {
+        Some((request, wallet_key_uri, expires_at, Some(challenge))) => {
+            Some((request, wallet_key_uri, expires_at, challenge))
+        }
+        // Spent by a failed submission: a fresh one, in one statement that checks the
+        // session again and reads it back.
+        Some(_) => {
+            let challenge = fresh_vp_challenge()?;
+            let row: Option<(String, Option<String>, i64)> = crate::db::query_as(
+                "UPDATE login_sessions SET vp_challenge = $1 WHERE id_hash = $2 \
+                 AND completed_at IS NULL AND expires_at > $3 AND challenge_state = 'answered' \
+                 RETURNING request, wallet_key_uri, expires_at",
+            )
+            .bind(&challenge)
+            .bind(&id_hash)
+            .bind(web::now())
+            .fetch_optional(&state.db)
+            .await?;
+            row.map(|(request, key, expires_at)| (request, key, expires_at, challenge))
+        }
+        None => None,
+    };
+    let Some((request, wallet_key_uri, expires_at, challenge)) = row else {
         // Say precisely why (a second read only on this refused path).
         let session = login::live_session(&state, handle).await?;
         wallet_key(&session)?;

@@ -65,18 +65,28 @@ pub async fn create_session(
 ) -> Result<String, AppError> {
     let handle = random_handle()?;
     let now = now();
+    // The key-exchange challenge is issued with the session, so that handing it out
+    // (`GET /api/v1/challenge`) is a read, not another write.
     crate::db::query(
         "INSERT INTO login_sessions (id_hash, client_id, request, created_at, expires_at, \
-         challenge_state) VALUES ($1, $2, $3, $4, $5, 'none')",
+         challenge, challenge_state) VALUES ($1, $2, $3, $4, $5, $6, 'issued')",
     )
     .bind(handle_hash(&handle))
     .bind(&request.client_id)
     .bind(serde_json::to_string(request).map_err(AppError::internal)?)
     .bind(now)
     .bind(now.saturating_add(i64::from(state.config.login_session_lifetime_secs)))
+    .bind(fresh_challenge()?)
     .execute(&state.db)
     .await?;
     Ok(handle)
+}
+
+/// A key-exchange challenge: [`CHALLENGE_LEN`] random bytes, hex.
+fn fresh_challenge() -> Result<String, AppError> {
+    Ok(hex_encode(OsRandom.bytes::<CHALLENGE_LEN>().map_err(
+        |_| AppError::internal("OS random source failed"),
+    )?))
 }
 
 /// A live (unexpired, unfinished) login session.
@@ -198,8 +208,10 @@ pub async fn login_js() -> Response {
     response
 }
 
-/// `GET /api/v1/challenge` → `{dAppName, dAppEncryptionKeyUri, challenge}`. Each
-/// call issues a fresh challenge and forgets the previous one.
+/// `GET /api/v1/challenge` → `{dAppName, dAppEncryptionKeyUri, challenge}`: the
+/// challenge issued with the session, as long as it is unanswered. A call after the
+/// key exchange was answered (the page loaded again, another wallet chosen) restarts
+/// it: a fresh challenge, and the wallet key and any credential request forgotten.
 ///
 /// # Errors
 /// An unknown or finished session (400).
@@ -208,28 +220,39 @@ pub async fn get_challenge(
     Query(query): Query<LoginQuery>,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
-    let challenge = hex_encode(
-        OsRandom
-            .bytes::<CHALLENGE_LEN>()
-            .map_err(|_| AppError::internal("OS random source failed"))?,
-    );
-    let updated = crate::db::query(
-        "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
-         wallet_key_uri = NULL, vp_challenge = NULL \
-         WHERE id_hash = $2 AND completed_at IS NULL AND expires_at > $3",
+    let id_hash = handle_hash(handle);
+    let unknown = || AppError::invalid_request("unknown, expired or finished login session");
+    let issued: Option<(Option<String>, String)> = crate::db::query_as(
+        "SELECT challenge, challenge_state FROM login_sessions \
+         WHERE id_hash = $1 AND completed_at IS NULL AND expires_at > $2",
     )
-    .bind(&challenge)
-    .bind(handle_hash(handle))
+    .bind(&id_hash)
     .bind(now())
-    .execute(&state.db)
-    .await?
-    .rows_affected();
-    // One statement checks the session is live and issues the challenge.
-    if updated != 1 {
-        return Err(AppError::invalid_request(
-            "unknown, expired or finished login session",
-        ));
-    }
+    .fetch_optional(&state.db)
+    .await?;
+    let challenge = match issued {
+        None => return Err(unknown()),
+        Some((Some(challenge), challenge_state)) if challenge_state == "issued" => challenge,
+        Some(_) => {
+            let challenge = fresh_challenge()?;
+            // One statement checks the session is still live and restarts it.
+            let updated = crate::db::query(
+                "UPDATE login_sessions SET challenge = $1, challenge_state = 'issued', \
+                 wallet_key_uri = NULL, vp_challenge = NULL \
+                 WHERE id_hash = $2 AND completed_at IS NULL AND expires_at > $3",
+            )
+            .bind(&challenge)
+            .bind(&id_hash)
+            .bind(now())
+            .execute(&state.db)
+            .await?
+            .rows_affected();
+            if updated != 1 {
+                return Err(unknown());
+            }
+            challenge
+        }
+    };
     Ok(web::json_no_store(json!({
         "dAppName": state.config.name,
         "dAppEncryptionKeyUri": state.identity.key_agreement_uri(),
@@ -269,13 +292,16 @@ pub async fn post_challenge(
     // One statement checks that the session is live, that the box holds the challenge
     // issued last, and spends it: only the first answer moves the state. (The
     // challenge is no secret from the wallet, which received it in the clear; what
-    // this binds is the wallet's session key to this login.)
+    // this binds is the wallet's session key to this login.) It also issues the
+    // presentation challenge, so that `GET /api/v1/credentials` only reads.
     let won = crate::db::query(
-        "UPDATE login_sessions SET challenge_state = 'answered', wallet_key_uri = $1 \
-         WHERE id_hash = $2 AND challenge = $3 AND challenge_state = 'issued' \
-         AND completed_at IS NULL AND expires_at > $4",
+        "UPDATE login_sessions SET challenge_state = 'answered', wallet_key_uri = $1, \
+         vp_challenge = $2 \
+         WHERE id_hash = $3 AND challenge = $4 AND challenge_state = 'issued' \
+         AND completed_at IS NULL AND expires_at > $5",
     )
     .bind(&answer.encryption_key_uri)
+    .bind(crate::credentials::fresh_vp_challenge()?)
     .bind(handle_hash(handle))
     .bind(hex_encode(&opened))
     .bind(now())

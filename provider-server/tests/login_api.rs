@@ -107,11 +107,20 @@ async fn key_exchange_rejects_bad_answers() {
     // Wrong challenge bytes.
     let (status, _) = post_challenge(&p, &lc, &answer(&w, &c, Some(vec![7u8; 24]))).await;
     assert_eq!(status, 400);
-    // An answer to an older challenge after a new one was issued.
+    // Until it is answered, the challenge issued with the session is handed out again.
+    assert_eq!(get_challenge(&p, &lc).await["challenge"], c["challenge"]);
+    // Once answered, asking again restarts the key exchange with a fresh challenge,
+    // and an answer to the older one is refused.
     let stale = answer(&w, &c, None);
+    assert_eq!(post_challenge(&p, &lc, &stale).await.0, 204);
     let c2 = get_challenge(&p, &lc).await;
     assert_ne!(c["challenge"], c2["challenge"]);
     assert_eq!(post_challenge(&p, &lc, &stale).await.0, 400);
+    assert_eq!(
+        get_challenge(&p, &lc).await["challenge"],
+        c2["challenge"],
+        "a restart is not repeated until the new challenge is answered"
+    );
     // A key URI that is not an X25519 did:key.
     let mut wrong_key = answer(&w, &c2, None);
     wrong_key["encryptionKeyUri"] = json!(

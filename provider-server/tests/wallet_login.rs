@@ -209,6 +209,10 @@ async fn full_wallet_login_maps_claims_into_id_token_and_userinfo() {
 async fn replayed_credentials_challenge_is_refused() {
     let (s, _rp, b) = ready().await;
     let request = s.wallet.request(&s.p, &b.lc).await;
+    // Until spent, the outstanding challenge is asked for again (in a new message).
+    let again = s.wallet.request(&s.p, &b.lc).await;
+    assert_eq!(again.content["challenge"], request.content["challenge"]);
+    assert_ne!(again.message.message_id, request.message.message_id);
     // A failed submission still spends the challenge …
     let bad = s
         .wallet
@@ -220,6 +224,7 @@ async fn replayed_credentials_challenge_is_refused() {
     refused(&s, &b.lc, &sealed, "no credential request outstanding").await;
     // Retrying with a fresh challenge works; replaying after success does not.
     let fresh = s.wallet.request(&s.p, &b.lc).await;
+    assert_ne!(fresh.content["challenge"], request.content["challenge"]);
     let sealed = s.wallet.submit(&fresh, s.wallet.present(&fresh, |_| {}));
     let (status, body) = post_credentials(&s.p, &b.lc, &sealed).await;
     assert_eq!(status, 200, "{body}");
