@@ -113,6 +113,20 @@ pub enum LogFormat {
     Json,
 }
 
+/// How OID4VP wallets are asked to send their Authorization Response (OID4VP 1.0
+/// §8.2, §8.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Oid4vpResponseMode {
+    /// `direct_post.jwt`: the response is a JWE (ECDH-ES on P-256, A128GCM or
+    /// A256GCM) to a key made for the one request, so the presentations it carries
+    /// are readable only by the provider, whatever carries them.
+    #[value(name = "direct_post.jwt")]
+    DirectPostJwt,
+    /// `direct_post`: the response is a plain form (for wallets without encryption).
+    #[value(name = "direct_post")]
+    DirectPost,
+}
+
 /// Settings shared by all subcommands.
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -271,6 +285,16 @@ pub struct Config {
         global = true
     )]
     pub oid4vp_request_lifetime_secs: u32,
+    /// The `response_mode` of OID4VP requests: `direct_post.jwt` (encrypted
+    /// responses; a plain `vp_token` is then refused) or `direct_post`.
+    #[arg(
+        long,
+        env = "PROVIDER_OID4VP_RESPONSE_MODE",
+        value_enum,
+        default_value = "direct_post.jwt",
+        global = true
+    )]
+    pub oid4vp_response_mode: Oid4vpResponseMode,
     /// How often expired login sessions, codes and tokens are deleted, in seconds; 0
     /// turns the cleanup off (e.g. on all instances sharing a database but one).
     #[arg(

@@ -12,10 +12,18 @@
 //!    `nonce`, `state`, and `dcql_query` — or `presentation_definition` for a Login
 //!    Configuration that uses DIF Presentation Exchange (the pre-1.0 drafts that
 //!    Affinidi-style configurations are written for).
+//!
+//!    By default (`--oid4vp-response-mode direct_post.jwt`) the `response_mode` is
+//!    `direct_post.jwt` (§8.3): `client_metadata.jwks` holds a P-256 key made for
+//!    this transaction (`alg` `ECDH-ES`, `kid` the hash of its `state`), stored
+//!    sealed with the transaction and forgotten once a response is consumed, and
+//!    `encrypted_response_enc_values_supported` lists `A128GCM` and `A256GCM`.
 //! 3. The wallet posts `vp_token` and `state` (and `presentation_submission` for
-//!    PEX), or `error`, to `response_uri` ([`direct_post`]). Only a live, unanswered
-//!    `state` is accepted, and one `UPDATE` consumes it: whatever the outcome, a
-//!    transaction verifies at most one response. The presentations (an `ldp_vp`, a
+//!    PEX), or `error`, to `response_uri` ([`direct_post`]); with `direct_post.jwt`
+//!    it posts them as the JSON payload of a JWE in `response`, and presentations
+//!    sent in the clear are refused (an `error` may still come in the clear, §8.3).
+//!    Only a live, unanswered `state` is accepted, and one `UPDATE` consumes it:
+//!    whatever the outcome, a transaction verifies at most one response. The presentations (an `ldp_vp`, a
 //!    VP-JWT or an SD-JWT VC with a Key Binding JWT, as the format asks; see
 //!    [`Requested`]) are verified with wallet-core under the same policy as
 //!    `/api/v1/credentials` (trusted issuers, holder binding, validity, status) but
@@ -40,9 +48,15 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
-use wallet_core::encoding::b64u_encode;
+use wallet_core::encoding::{b64u_decode, b64u_encode};
+use wallet_core::jwe::{self, KeyManagement};
+use wallet_core::jwk::Jwk;
+use wallet_core::keys::{P256PrivateKey, PrivateKey, PublicKey};
+use wallet_core::random::OsRandom;
+use zeroize::Zeroizing;
 
 use crate::AppState;
+use crate::config::Oid4vpResponseMode;
 use crate::credentials::{self, Verification};
 use crate::error::{AppError, ErrorCode};
 use crate::login::{self, LoginQuery, VerifiedHolder};
@@ -72,6 +86,10 @@ pub const REQUEST_PATH: &str = "/oid4vp/request/";
 pub const CALLBACK_PATH: &str = "/login/oid4vp/callback";
 /// Longest `wallet_nonce` accepted, in bytes.
 pub const MAX_WALLET_NONCE_LEN: usize = 256;
+/// The content encryption a `direct_post.jwt` response may use (§8.3, announced as
+/// `encrypted_response_enc_values_supported`); `A128GCM` is the one a wallet assumes
+/// when none is announced.
+pub const RESPONSE_ENC_VALUES: [&str; 2] = ["A128GCM", "A256GCM"];
 
 /// The callback page script, served from `/login/oid4vp/callback.js`.
 pub const CALLBACK_JS: &str = include_str!("login/oid4vp_callback.js");
@@ -95,6 +113,44 @@ fn state_of(handle: &str) -> String {
     b64u_encode(hash.finalize())
 }
 
+/// The `kid` of a transaction's response encryption key: the hash of its `state`, as
+/// stored, so that an encrypted response names its transaction before it is opened.
+/// (Whoever holds the Request Object knows the `state` anyway.)
+fn response_kid(handle: &str) -> String {
+    handle_hash(&state_of(handle))
+}
+
+/// The at-rest name (associated data) of a transaction's response key.
+fn response_key_row(id_hash: &str) -> String {
+    format!("oid4vp_transactions/{id_hash}")
+}
+
+/// A fresh response encryption key for a `direct_post.jwt` transaction, as stored.
+fn new_response_key(state: &AppState, id_hash: &str) -> Result<String, AppError> {
+    let key = P256PrivateKey::generate(&mut OsRandom).map_err(AppError::internal)?;
+    state
+        .keys
+        .at_rest()
+        .seal(&response_key_row(id_hash), &b64u_encode(*key.to_bytes()))
+        .map_err(AppError::internal)
+}
+
+/// The transaction's response decryption key, if it asked for `direct_post.jwt`.
+fn response_key(state: &AppState, tx: &Transaction) -> Result<Option<P256PrivateKey>, AppError> {
+    let Some(stored) = &tx.response_key else {
+        return Ok(None);
+    };
+    let opened = state
+        .keys
+        .at_rest()
+        .open(&response_key_row(&tx.id_hash), stored)
+        .map_err(AppError::internal)?;
+    let bytes = Zeroizing::new(b64u_decode(&opened.value).map_err(AppError::internal)?);
+    P256PrivateKey::from_bytes(&bytes)
+        .map(Some)
+        .map_err(AppError::internal)
+}
+
 /// A transaction row.
 #[derive(Debug)]
 struct Transaction {
@@ -107,6 +163,8 @@ struct Transaction {
     holder: Option<String>,
     error_description: Option<String>,
     delivered_at: Option<i64>,
+    /// The private key of a `direct_post.jwt` response, as stored (sealed).
+    response_key: Option<String>,
 }
 
 /// How transactions are looked up.
@@ -129,7 +187,8 @@ async fn transactions(
     hash: &str,
 ) -> Result<Vec<Transaction>, AppError> {
     const SELECT: &str = "SELECT id_hash, login_hash, nonce, expires_at, answered_at, outcome, \
-                          holder, error_description, delivered_at FROM oid4vp_transactions";
+                          holder, error_description, delivered_at, response_key \
+                          FROM oid4vp_transactions";
     let filter = match key {
         Key::Request => "WHERE id_hash = $1",
         Key::State => "WHERE state_hash = $1",
@@ -146,6 +205,7 @@ async fn transactions(
         Option<String>,
         Option<String>,
         Option<i64>,
+        Option<String>,
     );
     let rows: Vec<Row> = crate::db::query_as(&format!("{SELECT} {filter}"))
         .bind(hash)
@@ -164,6 +224,7 @@ async fn transactions(
                 holder,
                 error_description,
                 delivered_at,
+                response_key,
             )| Transaction {
                 id_hash,
                 login_hash,
@@ -174,6 +235,7 @@ async fn transactions(
                 holder,
                 error_description,
                 delivered_at,
+                response_key,
             },
         )
         .collect())
@@ -218,16 +280,22 @@ pub async fn create_request(
     let expires_at = now
         .saturating_add(i64::from(state.config.oid4vp_request_lifetime_secs))
         .min(session.expires_at);
+    let id_hash = handle_hash(&handle);
+    let response_key = match state.config.oid4vp_response_mode {
+        Oid4vpResponseMode::DirectPostJwt => Some(new_response_key(&state, &id_hash)?),
+        Oid4vpResponseMode::DirectPost => None,
+    };
     crate::db::query(
         "INSERT INTO oid4vp_transactions (id_hash, state_hash, login_hash, nonce, created_at, \
-         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+         expires_at, response_key) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(handle_hash(&handle))
-    .bind(handle_hash(&state_of(&handle)))
+    .bind(&id_hash)
+    .bind(response_kid(&handle))
     .bind(handle_hash(login))
     .bind(&nonce)
     .bind(now)
     .bind(expires_at)
+    .bind(response_key)
     .execute(&state.db)
     .await?;
     let client_id = client_id(&state);
@@ -301,16 +369,35 @@ pub async fn request_object(
     claims.insert("exp".into(), tx.expires_at.into());
     claims.insert("client_id".into(), client_id(&state).into());
     claims.insert("response_type".into(), "vp_token".into());
-    claims.insert("response_mode".into(), "direct_post".into());
     claims.insert("response_uri".into(), response_uri(&state).into());
     claims.insert("nonce".into(), tx.nonce.clone().into());
     claims.insert("state".into(), state_of(&handle).into());
     let (name, query) = requested.request_parameter();
     claims.insert(name.into(), query);
-    claims.insert(
-        "client_metadata".into(),
-        requested.client_metadata(&client.config),
-    );
+    let mut metadata = requested.client_metadata(&client.config);
+    match (response_key(&state, &tx)?, &mut metadata) {
+        (Some(key), Value::Object(metadata)) => {
+            // §8.3: the key to encrypt the response to, with its `alg`, and the
+            // content encryption accepted.
+            claims.insert("response_mode".into(), "direct_post.jwt".into());
+            let mut jwk = Jwk::from_public_key(&PublicKey::P256(key.public_key()));
+            jwk.kid = Some(response_kid(&handle));
+            jwk.use_ = Some("enc".into());
+            jwk.alg = Some(KeyManagement::EcdhEs.name().into());
+            metadata.insert(
+                "jwks".into(),
+                json!({ "keys": [serde_json::to_value(&jwk).map_err(AppError::internal)?] }),
+            );
+            metadata.insert(
+                "encrypted_response_enc_values_supported".into(),
+                json!(RESPONSE_ENC_VALUES),
+            );
+        }
+        _ => {
+            claims.insert("response_mode".into(), "direct_post".into());
+        }
+    }
+    claims.insert("client_metadata".into(), metadata);
     if let Some(n) = wallet_nonce {
         claims.insert("wallet_nonce".into(), n.into());
     }
@@ -402,28 +489,67 @@ fn redirect_answer(state: &AppState, code: &str) -> Response {
     }))
 }
 
-/// `POST /oid4vp/response` (`response_mode=direct_post`, §8.2): the wallet's
-/// Authorization Response, form-encoded.
+/// `POST /oid4vp/response` (`response_mode` `direct_post`, §8.2, or
+/// `direct_post.jwt`, §8.3): the wallet's Authorization Response, form-encoded, or
+/// encrypted in the form's `response` parameter.
 ///
 /// # Errors
 /// 400 `invalid_request` for a missing, unknown, answered or expired `state`, a
-/// malformed response, and every failed check of the presentations (the
+/// malformed response, an encrypted response that does not open with its
+/// transaction's key or carries another `state`, presentations in the clear for a
+/// `direct_post.jwt` request, and every failed check of the presentations (the
 /// transaction is then spent; the `/login` page can start another).
 pub async fn direct_post(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
-    let response = vp_token::AuthorizationResponse::parse(&body)?;
+    let mut params = vp_token::form_params(&body)?;
     let now = state.clock.now();
     let refused = || AppError::invalid_request("state is unknown, already answered or expired");
-    let tx = transactions(&state, Key::State, &handle_hash(&response.state))
-        .await?
-        .into_iter()
-        .find(|t| t.is_live(now))
-        .ok_or_else(refused)?;
+    let (response, tx) = if let Some(jwe) = params.remove("response") {
+        // `direct_post.jwt` (§8.3): the `kid` of the key the response is encrypted
+        // to names the transaction; its `state` must be the transaction's too.
+        let kid = jwe::peek_header(&jwe)
+            .map_err(|e| AppError::invalid_request(format!("response is not a JWE: {e}")))?
+            .kid
+            .ok_or_else(|| AppError::invalid_request("the encrypted response names no kid"))?;
+        let tx = transactions(&state, Key::State, &kid)
+            .await?
+            .into_iter()
+            .find(|t| t.is_live(now))
+            .ok_or_else(refused)?;
+        let key = response_key(&state, &tx)?.ok_or_else(|| {
+            AppError::invalid_request("this request asked for a plain direct_post response")
+        })?;
+        let opened = jwe::decrypt(&jwe, &PrivateKey::P256(key), &[KeyManagement::EcdhEs])
+            .map_err(|e| AppError::invalid_request(format!("encrypted response rejected: {e}")))?;
+        let response = vp_token::AuthorizationResponse::from_json(&opened.plaintext)?;
+        if handle_hash(&response.state) != kid {
+            return Err(AppError::invalid_request(
+                "the encrypted response is for another state than its key's",
+            ));
+        }
+        (response, tx)
+    } else {
+        let response = vp_token::AuthorizationResponse::from_params(params)?;
+        let tx = transactions(&state, Key::State, &handle_hash(&response.state))
+            .await?
+            .into_iter()
+            .find(|t| t.is_live(now))
+            .ok_or_else(refused)?;
+        // §8.3: a wallet that cannot encrypt may still send an error in the clear,
+        // but presentations asked for encrypted never come in the clear.
+        if tx.response_key.is_some() && matches!(response.answer, vp_token::Answer::VpToken { .. })
+        {
+            return Err(AppError::invalid_request(
+                "this request asked for an encrypted response (response_mode direct_post.jwt)",
+            ));
+        }
+        (response, tx)
+    };
     let session = login::live_session_by_hash(&state, &tx.login_hash).await?;
     // §14.3.2 "Protection of the Response URI": one conditional UPDATE; only the
     // first response for this state goes on, whatever its outcome.
     let won = crate::db::query(
-        "UPDATE oid4vp_transactions SET answered_at = $1 WHERE id_hash = $2 \
-         AND answered_at IS NULL AND expires_at > $3",
+        "UPDATE oid4vp_transactions SET answered_at = $1, response_key = NULL \
+         WHERE id_hash = $2 AND answered_at IS NULL AND expires_at > $3",
     )
     .bind(now)
     .bind(&tx.id_hash)

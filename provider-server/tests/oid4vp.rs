@@ -16,8 +16,9 @@ mod support;
 mod wallet;
 
 use oid4vp_wallet::{
-    AppWallet, Held, RequestObject, WalletLink, direct_post, fetch_request_object, post_answer,
-    redeem, response_code_of, status, verify_request_object, wallet_link,
+    AppWallet, Held, RequestObject, WalletLink, direct_post, encrypt_response,
+    fetch_request_object, post_answer, post_response, redeem, response_code_of, response_form,
+    status, verify_request_object, wallet_link,
 };
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
@@ -25,10 +26,16 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
 };
 use provider_server::clients::{self, CreatedClient, NewClient};
+use provider_server::config::Oid4vpResponseMode;
 use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
 use support::{Provider, REDIRECT, params_of};
 use wallet::{Party, email_credential, error_of, now, party};
 use wallet_core::encoding::{b64u_decode, b64u_encode};
+use wallet_core::jwe::{self, ContentEncryption, EncryptOptions, KeyManagement};
+use wallet_core::jwk::Jwk;
+use wallet_core::keys::{KeyType, PrivateKey};
+use wallet_core::random::OsRandom;
 use wallet_core::vc::{Credential, format_datetime};
 
 type Rp = CoreClient<
@@ -72,7 +79,11 @@ struct Setup {
 /// A provider, a trusted issuer, a client (DCQL email query unless `edit` says
 /// otherwise) trusting it, and a wallet app holding one email credential.
 async fn setup_with(edit: impl FnOnce(&mut NewClient)) -> Setup {
-    let p = Provider::start().await;
+    setup_on(Provider::start().await, edit).await
+}
+
+/// [`setup_with`] on provider `p`.
+async fn setup_on(p: Provider, edit: impl FnOnce(&mut NewClient)) -> Setup {
     let issuer = party();
     let mut new = NewClient {
         name: Some("Wallet App RP".into()),
@@ -384,9 +395,9 @@ async fn pex_configuration_sends_a_presentation_definition() {
         "$.verifiableCredential[0]"
     );
     // Without the submission the response is refused (and the transaction spent).
-    let (st, body) = direct_post(
+    let (st, body) = post_response(
         &s.p,
-        ro.str("response_uri"),
+        &ro,
         &[("vp_token", &answer.vp_token), ("state", ro.str("state"))],
     )
     .await;
@@ -524,13 +535,17 @@ async fn parallel_posts_of_one_state_succeed_once() {
     const K: usize = 8;
     let (s, _rp, _b, _link, ro) = started(|_| {}).await;
     let answer = s.wallet.answer(&ro, |_| {});
+    let form = response_form(
+        &ro,
+        &[("vp_token", &answer.vp_token), ("state", ro.str("state"))],
+    );
     let mut tasks = Vec::new();
     for _ in 0..K {
         let http = s.p.http.clone();
         let uri = ro.str("response_uri").to_owned();
+        // The same (encrypted) response, K times at once.
         let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("vp_token", &answer.vp_token)
-            .append_pair("state", ro.str("state"))
+            .extend_pairs(&form)
             .finish();
         tasks.push(tokio::spawn(async move {
             let r = http
@@ -792,9 +807,9 @@ async fn malformed_vp_token_is_refused() {
     ];
     let mut ro = ro;
     for (vp_token, needle) in cases {
-        let (st, body) = direct_post(
+        let (st, body) = post_response(
             &s.p,
-            ro.str("response_uri"),
+            &ro,
             &[("vp_token", &vp_token), ("state", ro.str("state"))],
         )
         .await;
@@ -1029,5 +1044,216 @@ async fn pex_with_a_vp_jwt() {
     assert_eq!(
         rp_finishes(&rp, b, &s, &redirect_to).await,
         "jwt@example.com"
+    );
+}
+
+/// The stored response keys of the provider's OID4VP transactions, oldest first.
+async fn response_keys(s: &Setup) -> Vec<Option<String>> {
+    let rows: Vec<(Option<String>,)> = provider_server::db::query_as(
+        "SELECT response_key FROM oid4vp_transactions ORDER BY created_at, id_hash",
+    )
+    .fetch_all(&s.p.state.db)
+    .await
+    .unwrap();
+    rows.into_iter().map(|(k,)| k).collect()
+}
+
+/// `direct_post.jwt` (OID4VP 1.0 §8.3), the default: the Request Object carries a
+/// public P-256 key made for the transaction, the response comes back as a JWE
+/// (here with `A256GCM`, the second `enc` announced), and the transaction's key is
+/// forgotten once its response is consumed.
+#[tokio::test]
+async fn encrypted_response_to_the_transaction_key() {
+    let (s, rp, b, _link, ro) = started(|_| {}).await;
+    assert_eq!(ro.str("response_mode"), "direct_post.jwt");
+    let metadata = &ro.claims["client_metadata"];
+    assert_eq!(
+        metadata["encrypted_response_enc_values_supported"],
+        json!(["A128GCM", "A256GCM"])
+    );
+    let keys = metadata["jwks"]["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1, "{metadata}");
+    let key = &keys[0];
+    for (member, value) in [
+        ("kty", "EC"),
+        ("crv", "P-256"),
+        ("alg", "ECDH-ES"),
+        ("use", "enc"),
+    ] {
+        assert_eq!(key[member], value, "{key}");
+    }
+    assert!(key.get("d").is_none(), "private key in the request: {key}");
+    assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()), "{key}");
+    // Another transaction of the login gets another key.
+    let other = again(&s, &b.lc).await;
+    assert_ne!(other.claims["client_metadata"]["jwks"], metadata["jwks"]);
+    let stored = response_keys(&s).await;
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(Option::is_some), "{stored:?}");
+
+    let answer = s.wallet.answer(&ro, |_| {});
+    let payload = json!({
+        "vp_token": serde_json::from_str::<Value>(&answer.vp_token).unwrap(),
+        "state": ro.str("state"),
+    });
+    let jwe = encrypt_response(&ro, &payload, Some(ContentEncryption::A256Gcm));
+    assert_eq!(jwe.split('.').count(), 5);
+    let (st, body) = direct_post(&s.p, ro.str("response_uri"), &[("response", &jwe)]).await;
+    assert_eq!(st, 200, "{body}");
+    let code = response_code_of(body["redirect_uri"].as_str().unwrap());
+    // The answered transaction's key is gone, the other one's is still there.
+    assert_eq!(
+        response_keys(&s)
+            .await
+            .iter()
+            .filter(|k| k.is_some())
+            .count(),
+        1
+    );
+    // The same JWE again: its transaction is spent.
+    let (st, body) = direct_post(&s.p, ro.str("response_uri"), &[("response", &jwe)]).await;
+    refused(st, &body, "state is unknown");
+    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
+    assert_eq!(st, 200, "{body}");
+    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rp_finishes(&rp, b, &s, &redirect_to).await,
+        "holder@example.com"
+    );
+}
+
+/// What a `direct_post.jwt` transaction refuses, each time without spending it:
+/// presentations in the clear, a `response` that is not a JWE, one naming no or an
+/// unknown `kid`, one that does not open (tampered, or key wrapping instead of the
+/// key's `alg`), one carrying another transaction's `state`, a payload that is not
+/// a JSON object. The genuine response then succeeds, and an error may still come
+/// in the clear (§8.3).
+#[tokio::test]
+async fn encrypted_response_failures_spend_nothing() {
+    let (s, _rp, b, _link, ro) = started(|_| {}).await;
+    let other = again(&s, &b.lc).await;
+    let answer = s.wallet.answer(&ro, |_| {});
+    let vp_token: Value = serde_json::from_str(&answer.vp_token).unwrap();
+    let uri = ro.str("response_uri");
+    let jwk = Jwk::from_json(&ro.claims["client_metadata"]["jwks"]["keys"][0].to_string()).unwrap();
+    let payload = json!({"vp_token": vp_token, "state": ro.str("state")});
+    let to = |jwk: &Jwk, alg, plaintext: &[u8]| {
+        jwe::encrypt_to_jwk(
+            plaintext,
+            jwk,
+            alg,
+            &EncryptOptions::default(),
+            &mut OsRandom,
+        )
+        .unwrap()
+    };
+
+    let (st, body) = direct_post(
+        &s.p,
+        uri,
+        &[("vp_token", &answer.vp_token), ("state", ro.str("state"))],
+    )
+    .await;
+    refused(st, &body, "asked for an encrypted response");
+    let (st, body) = direct_post(&s.p, uri, &[("response", "not.a.jwe")]).await;
+    refused(st, &body, "response is not a JWE");
+    let mut no_kid = jwk.clone();
+    no_kid.kid = None;
+    let jwe = to(
+        &no_kid,
+        KeyManagement::EcdhEs,
+        payload.to_string().as_bytes(),
+    );
+    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
+    refused(st, &body, "names no kid");
+    let mut unknown = jwk.clone();
+    unknown.kid = Some("no-such-transaction".into());
+    let jwe = to(
+        &unknown,
+        KeyManagement::EcdhEs,
+        payload.to_string().as_bytes(),
+    );
+    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
+    refused(st, &body, "state is unknown");
+    let good = encrypt_response(&ro, &payload, None);
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    let mut ciphertext = b64u_decode(&parts[3]).unwrap();
+    ciphertext[0] ^= 1;
+    parts[3] = b64u_encode(ciphertext);
+    let (st, body) = direct_post(&s.p, uri, &[("response", &parts.join("."))]).await;
+    refused(st, &body, "encrypted response rejected");
+    let jwe = to(
+        &jwk,
+        KeyManagement::EcdhEsA256Kw,
+        payload.to_string().as_bytes(),
+    );
+    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
+    refused(st, &body, "encrypted response rejected");
+    let swapped = json!({"vp_token": vp_token, "state": other.str("state")});
+    let jwe = encrypt_response(&ro, &swapped, None);
+    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
+    refused(st, &body, "another state");
+    let jwe = to(&jwk, KeyManagement::EcdhEs, b"[1, 2]");
+    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
+    refused(st, &body, "not a JSON object");
+
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    assert_eq!(st, 200, "{body}");
+    let (st, body) = direct_post(
+        &s.p,
+        uri,
+        &[("error", "invalid_request"), ("state", other.str("state"))],
+    )
+    .await;
+    assert_eq!(st, 200, "{body}");
+}
+
+/// `--oid4vp-response-mode direct_post`: no key is made, the Request Object asks
+/// for a plain form, which completes the login; an encrypted response is refused.
+#[tokio::test]
+async fn plain_direct_post_when_configured() {
+    let p = Provider::start_on(None, None, |c| {
+        c.oid4vp_response_mode = Oid4vpResponseMode::DirectPost;
+    })
+    .await;
+    let s = setup_on(p, |_| {}).await;
+    let rp = rp(&s).await;
+    let b = begin(&s, &rp).await;
+    let link = wallet_link(&s.p, &b.lc).await;
+    let ro = fetch_request_object(&s.p, &link, None).await;
+    assert_eq!(ro.str("response_mode"), "direct_post");
+    let metadata = &ro.claims["client_metadata"];
+    assert!(metadata.get("jwks").is_none(), "{metadata}");
+    assert!(
+        metadata
+            .get("encrypted_response_enc_values_supported")
+            .is_none()
+    );
+    assert_eq!(response_keys(&s).await, vec![None]);
+    // A JWE naming this transaction (its kid would be the hash of its state).
+    let key = PrivateKey::generate(KeyType::P256, &mut OsRandom).unwrap();
+    let mut jwk = Jwk::from_public_key(&key.public_key());
+    jwk.kid = Some(b64u_encode(Sha256::digest(ro.str("state").as_bytes())));
+    let answer = s.wallet.answer(&ro, |_| {});
+    let payload = json!({"vp_token": answer.vp_token, "state": ro.str("state")});
+    let jwe = jwe::encrypt_to_jwk(
+        payload.to_string().as_bytes(),
+        &jwk,
+        KeyManagement::EcdhEs,
+        &EncryptOptions::default(),
+        &mut OsRandom,
+    )
+    .unwrap();
+    let (st, body) = direct_post(&s.p, ro.str("response_uri"), &[("response", &jwe)]).await;
+    refused(st, &body, "asked for a plain direct_post response");
+    let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    assert_eq!(st, 200, "{body}");
+    let code = response_code_of(body["redirect_uri"].as_str().unwrap());
+    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
+    assert_eq!(st, 200, "{body}");
+    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
+    assert_eq!(
+        rp_finishes(&rp, b, &s, &redirect_to).await,
+        "holder@example.com"
     );
 }

@@ -241,10 +241,16 @@ async fn oid4vp_login_across_two_instances() {
     );
     w.credentials.push(Held::Json(credential));
     let answer = w.answer(&ro, |_| {});
-    let form = [
-        ("vp_token", answer.vp_token.as_str()),
-        ("state", ro.str("state")),
-    ];
+    // Encrypted (direct_post.jwt) to the key A made and B reads from the database.
+    let form = oid4vp_wallet::response_form(
+        &ro,
+        &[
+            ("vp_token", answer.vp_token.as_str()),
+            ("state", ro.str("state")),
+        ],
+    );
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(form[0].0, "response");
     let (st, body) = direct_post(&b, &on_b(ro.str("response_uri")), &form).await;
     assert_eq!(st, 200, "{body}");
     // The state is spent on both instances.

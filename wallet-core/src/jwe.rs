@@ -2,7 +2,9 @@
 //!
 //! Supported key management (`alg`): `ECDH-ES` and `ECDH-ES+A256KW` on P-256 and
 //! X25519 (RFC 7518 §4.6, RFC 8037 §3.2), `RSA-OAEP-256` (RFC 7518 §4.3) and `dir`.
-//! Content encryption (`enc`): `A256GCM` only.
+//! Content encryption (`enc`): `A128GCM` and `A256GCM` (RFC 7518 §5.3); `A256GCM`
+//! unless [`EncryptOptions::enc`] says otherwise. The CEK length follows the
+//! header's `enc` in every mode but `dir`, whose 32-byte key is `A256GCM` only.
 //!
 //! Decryption is strict: the caller lists the algorithms it accepts, the algorithm
 //! must suit the key it holds, and anything this crate does not implement fully is an
@@ -32,11 +34,16 @@ use crate::random::{RandomError, SecureRandom};
 /// The largest compact JWE [`decrypt`] accepts and [`encrypt`] produces (1 MiB).
 pub const MAX_JWE_LEN: usize = 1024 * 1024;
 
-/// Length of the content encryption key of `A256GCM`, and of the AES-256 key
-/// wrapping key of `ECDH-ES+A256KW`.
-const CEK_LEN: usize = 32;
+/// Length of the `dir` key, which is an `A256GCM` key: [`encrypt_dir`] and
+/// [`decrypt_dir`] refuse any other `enc`.
+const DIR_KEY_LEN: usize = 32;
+/// Length of the AES-256 key wrapping key of `ECDH-ES+A256KW`, whatever the `enc`.
+const KEK_LEN: usize = 32;
 /// AES key wrap adds one 64-bit block (RFC 3394 §2.2.1).
-const WRAPPED_CEK_LEN: usize = CEK_LEN + 8;
+const KEY_WRAP_OVERHEAD: usize = 8;
+
+/// A content encryption key, `enc.key_len()` bytes.
+type Cek = Zeroizing<Vec<u8>>;
 
 /// What went wrong while encrypting or decrypting a JWE.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -68,7 +75,8 @@ pub enum JweError {
     /// `alg` names an algorithm this crate does not implement (`none`, `RSA1_5`, …).
     #[error("unsupported key management algorithm {0:?}")]
     UnsupportedAlgorithm(String),
-    /// `enc` names an algorithm this crate does not implement.
+    /// `enc` names an algorithm this crate does not implement, or one that the key
+    /// management cannot use (`dir` keys are `A256GCM` only).
     #[error("unsupported content encryption algorithm {0:?}")]
     UnsupportedEncryption(String),
     /// The header has `zip`: compressed content is refused (decompression bombs).
@@ -103,10 +111,10 @@ pub enum JweError {
     #[error("encrypted key of {0} bytes has the wrong length")]
     EncryptedKeyLength(usize),
     /// The IV is not 96 bits (RFC 7518 §5.3).
-    #[error("IV of {0} bytes; A256GCM requires 12")]
+    #[error("IV of {0} bytes; AES-GCM requires 12")]
     IvLength(usize),
     /// The tag is not 128 bits (RFC 7518 §5.3).
-    #[error("authentication tag of {0} bytes; A256GCM requires 16")]
+    #[error("authentication tag of {0} bytes; AES-GCM requires 16")]
     TagLength(usize),
     /// A content encryption key of the wrong length was supplied.
     #[error("content encryption key of {0} bytes has the wrong length")]
@@ -138,9 +146,9 @@ pub enum JweError {
     Random(#[from] RandomError),
 }
 
-/// Optional header members for encryption. `alg`, `enc` and `epk` are set by the
-/// algorithm; `apu`/`apv` are raw bytes (base64url-encoded into the header and fed
-/// to the Concat KDF for the ECDH-ES modes).
+/// Optional header members for encryption. `alg` and `epk` are set by the algorithm,
+/// `enc` by [`Self::enc`]; `apu`/`apv` are raw bytes (base64url-encoded into the
+/// header and fed to the Concat KDF for the ECDH-ES modes).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EncryptOptions {
     /// `kid`.
@@ -156,6 +164,9 @@ pub struct EncryptOptions {
     /// Further members. Names handled above, and `zip`, `crit`, `jku`, `x5u`, `jwk`,
     /// are refused with [`JweError::ReservedHeader`].
     pub extra: Map<String, Value>,
+    /// `enc`, the content encryption; `None` is `A256GCM`. OpenID4VP 1.0 §8.3
+    /// responses default to `A128GCM`. [`encrypt_dir`] accepts only `A256GCM`.
+    pub enc: Option<ContentEncryption>,
 }
 
 impl EncryptOptions {
@@ -178,7 +189,7 @@ impl EncryptOptions {
         }
         Ok(Header {
             alg,
-            enc: ContentEncryption::A256Gcm,
+            enc: self.enc.unwrap_or(ContentEncryption::A256Gcm),
             kid: self.kid.clone(),
             typ: self.typ.clone(),
             cty: self.cty.clone(),
@@ -212,7 +223,8 @@ impl core::fmt::Debug for Decrypted {
     }
 }
 
-/// Encrypts `plaintext` to `recipient` with `alg` and `A256GCM`.
+/// Encrypts `plaintext` to `recipient` with `alg` and `options.enc` (`A256GCM`
+/// unless set).
 ///
 /// `ECDH-ES` / `ECDH-ES+A256KW` need a P-256 or X25519 key, `RSA-OAEP-256` an RSA
 /// key; `dir` goes through [`encrypt_dir`].
@@ -229,6 +241,7 @@ pub fn encrypt(
 ) -> Result<String, JweError> {
     check_plaintext(plaintext)?;
     let mut header = options.header(alg)?;
+    let enc = header.enc;
     let apu = options.apu.as_deref().unwrap_or_default();
     let apv = options.apv.as_deref().unwrap_or_default();
     let (cek, encrypted_key) = match (alg, recipient) {
@@ -236,16 +249,16 @@ pub fn encrypt(
             let eph = P256PrivateKey::generate(rng)?;
             let z = eph.agree(pk);
             header.epk = Some(Jwk::from_public_key(&PublicKey::P256(eph.public_key())));
-            ecdh_sender_cek(alg, z.as_slice(), apu, apv, rng)?
+            ecdh_sender_cek(alg, enc, z.as_slice(), apu, apv, rng)?
         }
         (KeyManagement::EcdhEs | KeyManagement::EcdhEsA256Kw, PublicKey::X25519(pk)) => {
             let eph = X25519PrivateKey::generate(rng)?;
             let z = eph.agree(pk)?;
             header.epk = Some(Jwk::from_public_key(&PublicKey::X25519(eph.public_key())));
-            ecdh_sender_cek(alg, z.as_slice(), apu, apv, rng)?
+            ecdh_sender_cek(alg, enc, z.as_slice(), apu, apv, rng)?
         }
         (KeyManagement::RsaOaep256, PublicKey::Rsa(pk)) => {
-            let cek = Zeroizing::new(rng.bytes::<CEK_LEN>()?);
+            let cek = random_cek(enc, rng)?;
             let encrypted_key = pk.encrypt_oaep_sha256(rng, cek.as_slice())?;
             (cek, encrypted_key)
         }
@@ -283,22 +296,26 @@ pub fn encrypt_to_jwk(
     encrypt(plaintext, &key, alg, options, rng)
 }
 
-/// Encrypts with `alg` `dir`: `key` is the A256GCM content encryption key itself.
+/// Encrypts with `alg` `dir`: `key` is the `A256GCM` content encryption key itself.
 ///
 /// # Errors
+/// [`JweError::UnsupportedEncryption`] when `options.enc` is not `A256GCM`,
 /// [`JweError::ReservedHeader`], [`JweError::TooLarge`], [`JweError::Random`].
 pub fn encrypt_dir(
     plaintext: &[u8],
-    key: &[u8; CEK_LEN],
+    key: &[u8; DIR_KEY_LEN],
     options: &EncryptOptions,
     rng: &mut impl SecureRandom,
 ) -> Result<String, JweError> {
     check_plaintext(plaintext)?;
     let header = options.header(KeyManagement::Dir)?;
-    seal(&header, &Zeroizing::new(*key), &[], plaintext, rng)
+    check_dir_enc(header.enc)?;
+    seal(&header, key, &[], plaintext, rng)
 }
 
-/// Decrypts a compact JWE with `key`, accepting only the algorithms in `allowed`.
+/// Decrypts a compact JWE with `key`, accepting only the key management algorithms
+/// in `allowed`. Any supported `enc` is accepted; the CEK (derived, unwrapped or
+/// decrypted) must have the key length of the header's `enc`.
 ///
 /// # Errors
 /// Structural errors ([`JweError::TooLarge`], [`JweError::PartCount`],
@@ -349,8 +366,10 @@ pub fn decrypt(
             let cek = k
                 .decrypt_oaep_sha256(&parts.encrypted_key)
                 .map_err(|_| JweError::Decrypt)?;
-            let cek: [u8; CEK_LEN] = cek.as_slice().try_into().map_err(|_| JweError::Decrypt)?;
-            Zeroizing::new(cek)
+            if cek.len() != parts.header.enc.key_len() {
+                return Err(JweError::Decrypt);
+            }
+            cek
         }
         (alg, key) => {
             return Err(JweError::KeyMismatch {
@@ -362,23 +381,26 @@ pub fn decrypt(
     parts.open(&cek)
 }
 
-/// Decrypts a compact JWE whose `alg` is `dir`, with the shared A256GCM key.
+/// Decrypts a compact JWE whose `alg` is `dir` and `enc` `A256GCM`, with the shared
+/// `A256GCM` key.
 ///
 /// # Errors
 /// [`JweError::AlgorithmNotAllowed`] for any other `alg`,
+/// [`JweError::UnsupportedEncryption`] for any other `enc`,
 /// [`JweError::EncryptedKeyNotEmpty`], the structural errors of [`decrypt`], and
 /// [`JweError::Decrypt`].
-pub fn decrypt_dir(compact: &str, key: &[u8; CEK_LEN]) -> Result<Decrypted, JweError> {
+pub fn decrypt_dir(compact: &str, key: &[u8; DIR_KEY_LEN]) -> Result<Decrypted, JweError> {
     let parts = Parts::parse(compact)?;
     if parts.header.alg != KeyManagement::Dir {
         return Err(JweError::AlgorithmNotAllowed(parts.header.alg));
     }
+    check_dir_enc(parts.header.enc)?;
     // RFC 7516 §5.2 step 11: "When Direct Encryption is employed, verify that the JWE
     // Encrypted Key value is an empty octet sequence."
     if !parts.encrypted_key.is_empty() {
         return Err(JweError::EncryptedKeyNotEmpty);
     }
-    parts.open(&Zeroizing::new(*key))
+    parts.open(key)
 }
 
 /// Parses and checks the structure and header of a compact JWE without decrypting
@@ -400,32 +422,46 @@ fn check_plaintext(plaintext: &[u8]) -> Result<(), JweError> {
     Ok(())
 }
 
+/// `dir` keys are `A256GCM` keys ([`DIR_KEY_LEN`] bytes); no other `enc` may use them.
+fn check_dir_enc(enc: ContentEncryption) -> Result<(), JweError> {
+    if enc == ContentEncryption::A256Gcm {
+        Ok(())
+    } else {
+        Err(JweError::UnsupportedEncryption(enc.name().to_owned()))
+    }
+}
+
+/// A fresh random CEK for `enc`.
+fn random_cek(enc: ContentEncryption, rng: &mut impl SecureRandom) -> Result<Cek, JweError> {
+    let mut cek = Zeroizing::new(vec![0u8; enc.key_len()]);
+    rng.fill(cek.as_mut_slice())?;
+    Ok(cek)
+}
+
 /// The sender's CEK and JWE Encrypted Key for the ECDH-ES modes (RFC 7518 §4.6.2).
 fn ecdh_sender_cek(
     alg: KeyManagement,
+    enc: ContentEncryption,
     z: &[u8],
     apu: &[u8],
     apv: &[u8],
     rng: &mut impl SecureRandom,
-) -> Result<(Zeroizing<[u8; CEK_LEN]>, Vec<u8>), JweError> {
-    let mut derived = Zeroizing::new([0u8; CEK_LEN]);
+) -> Result<(Cek, Vec<u8>), JweError> {
     if alg == KeyManagement::EcdhEs {
-        // Direct key agreement: AlgorithmID is the "enc" value, and the JWE Encrypted
-        // Key is the empty octet sequence.
-        concat_kdf(
-            z,
-            ContentEncryption::A256Gcm.name(),
-            apu,
-            apv,
-            derived.as_mut_slice(),
-        )?;
-        return Ok((derived, Vec::new()));
+        // Direct key agreement: the Concat KDF output is the CEK, so its length is the
+        // `enc` key length and AlgorithmID is the "enc" value; the JWE Encrypted Key
+        // is the empty octet sequence.
+        let mut cek = Zeroizing::new(vec![0u8; enc.key_len()]);
+        concat_kdf(z, enc.name(), apu, apv, cek.as_mut_slice())?;
+        return Ok((cek, Vec::new()));
     }
-    // Key agreement with key wrapping: AlgorithmID is the "alg" value.
-    concat_kdf(z, alg.name(), apu, apv, derived.as_mut_slice())?;
-    let cek = Zeroizing::new(rng.bytes::<CEK_LEN>()?);
-    let kw = KwAes256::new_from_slice(derived.as_slice()).map_err(|_| JweError::Encrypt)?;
-    let mut wrapped = vec![0u8; WRAPPED_CEK_LEN];
+    // Key agreement with key wrapping: the output is an A256KW key and AlgorithmID is
+    // the "alg" value; the wrapped CEK has the `enc` key length.
+    let mut kek = Zeroizing::new([0u8; KEK_LEN]);
+    concat_kdf(z, alg.name(), apu, apv, kek.as_mut_slice())?;
+    let cek = random_cek(enc, rng)?;
+    let kw = KwAes256::new_from_slice(kek.as_slice()).map_err(|_| JweError::Encrypt)?;
+    let mut wrapped = vec![0u8; cek.len() + KEY_WRAP_OVERHEAD];
     kw.wrap_key(cek.as_slice(), &mut wrapped)
         .map_err(|_| JweError::Encrypt)?;
     Ok((cek, wrapped))
@@ -434,7 +470,7 @@ fn ecdh_sender_cek(
 /// Encrypts the content and assembles the compact serialization (RFC 7516 §5.1).
 fn seal(
     header: &Header,
-    cek: &[u8; CEK_LEN],
+    cek: &[u8],
     encrypted_key: &[u8],
     plaintext: &[u8],
     rng: &mut impl SecureRandom,
@@ -519,13 +555,14 @@ impl<'a> Parts<'a> {
 
     /// RFC 7516 §5.2 step 10: "When Direct Key Agreement is employed, verify that the
     /// JWE Encrypted Key value is an empty octet sequence." For key wrapping, the
-    /// wrapped A256GCM key has a fixed length.
+    /// wrapped key is a CEK of the header's `enc`, one key-wrap block longer.
     fn check_ecdh_encrypted_key(&self) -> Result<(), JweError> {
+        let wrapped_len = self.header.enc.key_len() + KEY_WRAP_OVERHEAD;
         match self.header.alg {
             KeyManagement::EcdhEs if !self.encrypted_key.is_empty() => {
                 Err(JweError::EncryptedKeyNotEmpty)
             }
-            KeyManagement::EcdhEsA256Kw if self.encrypted_key.len() != WRAPPED_CEK_LEN => {
+            KeyManagement::EcdhEsA256Kw if self.encrypted_key.len() != wrapped_len => {
                 Err(JweError::EncryptedKeyLength(self.encrypted_key.len()))
             }
             _ => Ok(()),
@@ -559,35 +596,26 @@ impl<'a> Parts<'a> {
         ))
     }
 
-    /// The recipient's CEK for the ECDH-ES modes (RFC 7518 §4.6.2).
-    fn ecdh_recipient_cek(&self, z: &[u8]) -> Result<Zeroizing<[u8; CEK_LEN]>, JweError> {
+    /// The recipient's CEK for the ECDH-ES modes (RFC 7518 §4.6.2), of the header's
+    /// `enc` key length. The encrypted key's length was checked by
+    /// [`Self::check_ecdh_encrypted_key`].
+    fn ecdh_recipient_cek(&self, z: &[u8]) -> Result<Cek, JweError> {
         let (apu, apv) = self.party_info()?;
-        let mut derived = Zeroizing::new([0u8; CEK_LEN]);
+        let enc = self.header.enc;
+        let mut cek = Zeroizing::new(vec![0u8; enc.key_len()]);
         if self.header.alg == KeyManagement::EcdhEs {
-            concat_kdf(
-                z,
-                self.header.enc.name(),
-                &apu,
-                &apv,
-                derived.as_mut_slice(),
-            )?;
-            return Ok(derived);
+            concat_kdf(z, enc.name(), &apu, &apv, cek.as_mut_slice())?;
+            return Ok(cek);
         }
-        concat_kdf(
-            z,
-            self.header.alg.name(),
-            &apu,
-            &apv,
-            derived.as_mut_slice(),
-        )?;
-        let kw = KwAes256::new_from_slice(derived.as_slice()).map_err(|_| JweError::Decrypt)?;
-        let mut cek = Zeroizing::new([0u8; CEK_LEN]);
+        let mut kek = Zeroizing::new([0u8; KEK_LEN]);
+        concat_kdf(z, self.header.alg.name(), &apu, &apv, kek.as_mut_slice())?;
+        let kw = KwAes256::new_from_slice(kek.as_slice()).map_err(|_| JweError::Decrypt)?;
         kw.unwrap_key(&self.encrypted_key, cek.as_mut_slice())
             .map_err(|_| JweError::Decrypt)?;
         Ok(cek)
     }
 
-    fn open(self, cek: &[u8; CEK_LEN]) -> Result<Decrypted, JweError> {
+    fn open(self, cek: &[u8]) -> Result<Decrypted, JweError> {
         let plaintext = self.header.enc.decrypt(
             cek,
             &self.iv,

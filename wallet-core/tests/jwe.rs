@@ -1,4 +1,4 @@
-//! JWE compact serialization: published vectors (RFC 7518 App. C, RFC 7520 §5.2/§5.5), our own interop vectors (cross-checked with node `jose`), round trips and every rejection.
+//! JWE compact serialization: published vectors (RFC 7518 App. C, RFC 7520 §5.2/§5.5, OpenID4VP 1.0 §8.3), our own interop vectors (cross-checked with node `jose`), round trips and every rejection.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -17,7 +17,8 @@ use wallet_core::jwe::{
 };
 use wallet_core::jwk::Jwk;
 use wallet_core::keys::{
-    Ed25519PrivateKey, KeyError, KeyType, P256PrivateKey, PrivateKey, PublicKey, X25519PublicKey,
+    Ed25519PrivateKey, KeyError, KeyType, P256PrivateKey, PrivateKey, PublicKey, X25519PrivateKey,
+    X25519PublicKey,
 };
 
 const APPENDIX_C: &str = include_str!("../../tests/vectors/rfc7518/appendix-c.json");
@@ -27,12 +28,15 @@ const RFC7520_5_2: &str = include_str!(
 const RFC7520_5_5: &str = include_str!(
     "../../tests/vectors/rfc7520/jwe-5_5.key_agreement_using_ecdh-es_with_aes-cbc-hmac-sha2.json"
 );
+const OID4VP_RESPONSE: &str = include_str!("../../tests/vectors/oid4vp/encrypted-response.json");
 const KEYS: &str = include_str!("../../tests/vectors/jwe-interop/keys.json");
+const OTHER_RSA_2048: &str = include_str!("../../tests/vectors/keys/rsa-2048.jwk.json");
 const OURS: &str = include_str!("../../tests/vectors/jwe-interop/ours.json");
 const JOSE: &str = include_str!("../../tests/vectors/jwe-interop/jose.json");
 
 const ECDH: [KeyManagement; 2] = [KeyManagement::EcdhEs, KeyManagement::EcdhEsA256Kw];
 const ALL: [KeyManagement; 4] = KeyManagement::ALL;
+const ENCS: [ContentEncryption; 2] = [ContentEncryption::A128Gcm, ContentEncryption::A256Gcm];
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s).unwrap()
@@ -79,6 +83,30 @@ fn enc(plaintext: &[u8], to: &PrivateKey, alg: KeyManagement) -> String {
         &mut rng(),
     )
     .unwrap()
+}
+
+fn enc_with(
+    plaintext: &[u8],
+    to: &PrivateKey,
+    alg: KeyManagement,
+    content: ContentEncryption,
+) -> String {
+    let options = EncryptOptions {
+        enc: Some(content),
+        ..EncryptOptions::default()
+    };
+    jwe::encrypt(plaintext, &to.public_key(), alg, &options, &mut rng()).unwrap()
+}
+
+/// Every public-key algorithm with each recipient curve or key type it supports.
+fn recipients() -> Vec<(PrivateKey, KeyManagement)> {
+    vec![
+        (p256(), KeyManagement::EcdhEs),
+        (p256(), KeyManagement::EcdhEsA256Kw),
+        (x25519(), KeyManagement::EcdhEs),
+        (x25519(), KeyManagement::EcdhEsA256Kw),
+        (rsa(), KeyManagement::RsaOaep256),
+    ]
 }
 
 fn parts(compact: &str) -> Vec<String> {
@@ -214,6 +242,68 @@ fn rfc7520_5_2_a256gcm_content_encryption() {
 }
 
 #[test]
+fn oid4vp_encrypted_response_decrypts() {
+    // OpenID4VP 1.0 §8.3: ECDH-ES + A128GCM to the Verifier's P-256 key "ac".
+    let v = json(OID4VP_RESPONSE);
+    let PrivateKey::P256(verifier) = jwk(&v["recipient_private_key"]).to_private_key().unwrap()
+    else {
+        panic!("P-256 key expected");
+    };
+    let compact = v["response"].as_str().unwrap();
+    let out = jwe::decrypt(
+        compact,
+        &PrivateKey::P256(verifier),
+        &[KeyManagement::EcdhEs],
+    )
+    .unwrap();
+    assert_eq!(out.header.alg, KeyManagement::EcdhEs);
+    assert_eq!(out.header.enc, ContentEncryption::A128Gcm);
+    assert_eq!(out.header.kid.as_deref(), Some("ac"));
+    assert_eq!(
+        Value::Object(out.header.to_map()),
+        v["decoded_header"],
+        "the published decoded header"
+    );
+    assert!(parts(compact)[1].is_empty(), "direct key agreement");
+    let text = String::from_utf8(out.plaintext.to_vec()).unwrap();
+    let payload: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        payload.get("vp_token").is_some(),
+        "plaintext {text:?} has no vp_token member"
+    );
+    assert_eq!(
+        payload,
+        json!({"vp_token": {"example_credential_id": ["eyJhb...YMetA"]}})
+    );
+    assert_eq!(text, v["plaintext"].as_str().unwrap(), "plaintext {text:?}");
+}
+
+#[test]
+fn oid4vp_encrypted_response_is_bound_to_a128gcm() {
+    // The CEK is 128 bits derived with AlgorithmID "A128GCM": read as A256GCM, the
+    // key derivation and the AAD both change, and only the tag failure is reported.
+    let v = json(OID4VP_RESPONSE);
+    let verifier = jwk(&v["recipient_private_key"]).to_private_key().unwrap();
+    let as_a256 = replace_header(v["response"].as_str().unwrap(), |h| {
+        h.insert("enc".into(), json!("A256GCM"));
+    });
+    assert_eq!(
+        jwe::decrypt(&as_a256, &verifier, &[KeyManagement::EcdhEs]).unwrap_err(),
+        JweError::Decrypt
+    );
+    // The allow-list is about `alg`: the vector's ECDH-ES must be listed.
+    assert_eq!(
+        jwe::decrypt(
+            v["response"].as_str().unwrap(),
+            &verifier,
+            &[KeyManagement::EcdhEsA256Kw]
+        )
+        .unwrap_err(),
+        JweError::AlgorithmNotAllowed(KeyManagement::EcdhEs)
+    );
+}
+
+#[test]
 fn rfc7520_5_2_rsa_oaep_sha1_is_rejected() {
     let v = json(RFC7520_5_2);
     let recipient = jwk(&v["input"]["key"]).to_private_key().unwrap();
@@ -234,6 +324,9 @@ fn options_of(case: &Value) -> EncryptOptions {
         cty: s("cty"),
         apu: case["apu"].as_str().map(|v| b64u_decode(v).unwrap()),
         apv: case["apv"].as_str().map(|v| b64u_decode(v).unwrap()),
+        enc: case["enc"]
+            .as_str()
+            .map(|e| ContentEncryption::from_name(e).unwrap()),
         ..EncryptOptions::default()
     }
 }
@@ -248,6 +341,12 @@ fn decrypt_case(case: &Value) -> jwe::Decrypted {
     };
     assert_eq!(decrypted.header.alg, alg);
     assert_eq!(
+        decrypted.header.enc.name(),
+        case["enc"].as_str().unwrap_or("A256GCM"),
+        "{}",
+        case["name"]
+    );
+    assert_eq!(
         decrypted.plaintext.as_slice(),
         case["plaintext"].as_str().unwrap().as_bytes()
     );
@@ -257,7 +356,7 @@ fn decrypt_case(case: &Value) -> jwe::Decrypted {
 #[test]
 fn own_vectors_are_reproduced_exactly_and_decrypt() {
     let cases = json(OURS);
-    assert_eq!(cases.as_array().unwrap().len(), 6);
+    assert_eq!(cases.as_array().unwrap().len(), 10);
     for case in cases.as_array().unwrap() {
         let alg = KeyManagement::from_name(case["alg"].as_str().unwrap()).unwrap();
         let mut rng = SeededRandom::new(case["seed"].as_str().unwrap().as_bytes());
@@ -289,7 +388,7 @@ fn own_vectors_are_reproduced_exactly_and_decrypt() {
 #[test]
 fn node_jose_vectors_decrypt() {
     let cases = json(JOSE);
-    assert_eq!(cases.as_array().unwrap().len(), 6);
+    assert_eq!(cases.as_array().unwrap().len(), 10);
     for case in cases.as_array().unwrap() {
         let decrypted = decrypt_case(case);
         assert_eq!(
@@ -339,6 +438,166 @@ fn round_trip_every_algorithm_and_curve() {
 }
 
 #[test]
+fn round_trip_a128gcm_every_algorithm_and_curve() {
+    let plaintext = b"{\"vp_token\":{\"pid\":[\"eyJ...\"]}}";
+    for (key, alg) in recipients() {
+        let compact = enc_with(plaintext, &key, alg, ContentEncryption::A128Gcm);
+        let p = parts(&compact);
+        // The JWE Encrypted Key: empty for direct agreement, a wrapped 16-byte CEK (one
+        // 8-byte block longer) for A256KW, one RSA-2048 block for RSA-OAEP-256.
+        let expected_key_len = match alg {
+            KeyManagement::EcdhEs => 0,
+            KeyManagement::EcdhEsA256Kw => 24,
+            _ => 256,
+        };
+        assert_eq!(b64u_decode(&p[1]).unwrap().len(), expected_key_len, "{alg}");
+        let header = jwe::peek_header(&compact).unwrap();
+        assert_eq!(header.enc, ContentEncryption::A128Gcm);
+        assert!(
+            String::from_utf8(b64u_decode(&p[0]).unwrap())
+                .unwrap()
+                .contains(r#""enc":"A128GCM""#)
+        );
+        let out = jwe::decrypt(&compact, &key, &[alg]).unwrap();
+        assert_eq!(out.plaintext.as_slice(), plaintext, "{alg}");
+        assert_eq!(out.header.alg, alg);
+        assert_eq!(out.header.enc, ContentEncryption::A128Gcm);
+        // Explicit A256GCM is the same as the default.
+        let a256 = enc_with(plaintext, &key, alg, ContentEncryption::A256Gcm);
+        assert_eq!(a256, enc(plaintext, &key, alg), "{alg}");
+        assert_eq!(
+            jwe::decrypt(&a256, &key, &[alg]).unwrap().header.enc,
+            ContentEncryption::A256Gcm
+        );
+    }
+}
+
+#[test]
+fn ecdh_es_a128gcm_cek_is_the_128_bit_concat_kdf_output() {
+    // RFC 7518 §4.6.2: in direct key agreement the Concat KDF's AlgorithmID is the
+    // "enc" value and keydatalen its key size. Recompute the CEK of the published
+    // OpenID4VP response and of one of ours by hand and open the content with it.
+    let v = json(OID4VP_RESPONSE);
+    let verifier = jwk(&v["recipient_private_key"]).to_private_key().unwrap();
+    let ours = enc_with(
+        b"hand-derived",
+        &p256(),
+        KeyManagement::EcdhEs,
+        ContentEncryption::A128Gcm,
+    );
+    for (compact, key) in [(v["response"].as_str().unwrap(), verifier), (&ours, p256())] {
+        let PrivateKey::P256(key) = key else {
+            unreachable!()
+        };
+        let p = parts(compact);
+        let header = jwe::peek_header(compact).unwrap();
+        let PublicKey::P256(epk) = header.epk.unwrap().to_public_key().unwrap() else {
+            panic!("P-256 epk expected");
+        };
+        let z = key.agree(&epk);
+        let iv: [u8; 12] = b64u_decode(&p[2]).unwrap().try_into().unwrap();
+        let ciphertext = b64u_decode(&p[3]).unwrap();
+        let tag: [u8; 16] = b64u_decode(&p[4]).unwrap().try_into().unwrap();
+        let aad = p[0].as_bytes();
+
+        let mut cek = [0u8; 16];
+        concat_kdf(z.as_slice(), "A128GCM", b"", b"", &mut cek).unwrap();
+        let plaintext = ContentEncryption::A128Gcm
+            .decrypt(&cek, &iv, aad, &ciphertext, &tag)
+            .unwrap();
+        assert_eq!(
+            plaintext.as_slice(),
+            jwe::decrypt(compact, &PrivateKey::P256(key.clone()), &ECDH)
+                .unwrap()
+                .plaintext
+                .as_slice()
+        );
+        // The 256-bit key an A256GCM reading would derive does not open it, with the
+        // original AAD either.
+        let mut cek256 = [0u8; 32];
+        concat_kdf(z.as_slice(), "A256GCM", b"", b"", &mut cek256).unwrap();
+        assert_eq!(
+            ContentEncryption::A256Gcm
+                .decrypt(&cek256, &iv, aad, &ciphertext, &tag)
+                .unwrap_err(),
+            JweError::Decrypt
+        );
+    }
+}
+
+#[test]
+fn a128gcm_and_a256gcm_are_not_interchangeable() {
+    // The header names the enc; rewriting it never opens the JWE. ECDH-ES and
+    // RSA-OAEP-256 answer with the uninformative Decrypt error; for ECDH-ES+A256KW the
+    // wrapped key's (public) length no longer matches and is refused before any
+    // unwrapping.
+    for (from, to) in [
+        (ContentEncryption::A128Gcm, ContentEncryption::A256Gcm),
+        (ContentEncryption::A256Gcm, ContentEncryption::A128Gcm),
+    ] {
+        for (key, alg) in recipients() {
+            let compact = enc_with(b"x", &key, alg, from);
+            let relabelled = replace_header(&compact, |h| {
+                h.insert("enc".into(), json!(to.name()));
+            });
+            let expected = if alg == KeyManagement::EcdhEsA256Kw {
+                JweError::EncryptedKeyLength(from.key_len() + 8)
+            } else {
+                JweError::Decrypt
+            };
+            assert_eq!(
+                jwe::decrypt(&relabelled, &key, &ALL).unwrap_err(),
+                expected,
+                "{alg}: {from} read as {to}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dir_is_a256gcm_only() {
+    // The `dir` key is a fixed 32-byte A256GCM key: A128GCM is refused both ways.
+    let options = EncryptOptions {
+        enc: Some(ContentEncryption::A128Gcm),
+        ..EncryptOptions::default()
+    };
+    assert_eq!(
+        jwe::encrypt_dir(b"x", &dir_key(), &options, &mut rng()).unwrap_err(),
+        JweError::UnsupportedEncryption("A128GCM".into())
+    );
+    let explicit = EncryptOptions {
+        enc: Some(ContentEncryption::A256Gcm),
+        ..EncryptOptions::default()
+    };
+    let compact = jwe::encrypt_dir(b"x", &dir_key(), &explicit, &mut rng()).unwrap();
+    assert_eq!(
+        compact,
+        jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap()
+    );
+    let header = json!({"alg": "dir", "enc": "A128GCM"});
+    assert_eq!(
+        jwe::decrypt_dir(&with_header(&header), &dir_key()).unwrap_err(),
+        JweError::UnsupportedEncryption("A128GCM".into())
+    );
+    // A real dir JWE relabelled A128GCM: refused for the enc, not tried.
+    let relabelled = replace_header(&compact, |h| {
+        h.insert("enc".into(), json!("A128GCM"));
+    });
+    assert_eq!(
+        jwe::decrypt_dir(&relabelled, &dir_key()).unwrap_err(),
+        JweError::UnsupportedEncryption("A128GCM".into())
+    );
+    // Through `decrypt`, dir is still a key mismatch for a public-key recipient.
+    assert_eq!(
+        jwe::decrypt(&relabelled, &p256(), &ALL).unwrap_err(),
+        JweError::KeyMismatch {
+            alg: KeyManagement::Dir,
+            key: KeyType::P256
+        }
+    );
+}
+
+#[test]
 fn empty_plaintext_round_trips() {
     let compact = enc(b"", &p256(), KeyManagement::EcdhEsA256Kw);
     let out = jwe::decrypt(&compact, &p256(), &ECDH).unwrap();
@@ -356,6 +615,7 @@ fn header_members_are_carried_and_authenticated() {
         apu: Some(b"Alice".to_vec()),
         apv: Some(b"Bob".to_vec()),
         extra,
+        enc: None,
     };
     let compact = jwe::encrypt(
         b"x",
@@ -504,9 +764,18 @@ fn algorithm_names() {
     for alg in ALL {
         assert_eq!(KeyManagement::from_name(alg.name()).unwrap(), alg);
     }
+    for content in ENCS {
+        assert_eq!(
+            ContentEncryption::from_name(content.name()).unwrap(),
+            content
+        );
+        assert_eq!(content.to_string(), content.name());
+    }
+    assert_eq!(ContentEncryption::A128Gcm.name(), "A128GCM");
+    assert_eq!(ContentEncryption::A256Gcm.name(), "A256GCM");
     assert_eq!(
-        ContentEncryption::from_name("A256GCM").unwrap(),
-        ContentEncryption::A256Gcm
+        ContentEncryption::from_name("a128gcm").unwrap_err(),
+        JweError::UnsupportedEncryption("a128gcm".into())
     );
     assert_eq!(
         KeyManagement::from_name("ecdh-es").unwrap_err(),
@@ -838,15 +1107,21 @@ fn rejects_unsupported_algorithms() {
         );
     }
     for enc in [
-        "A128GCM",
         "A192GCM",
         "A128CBC-HS256",
         "A256CBC-HS512",
+        "a256gcm",
         "none",
+        "",
     ] {
         let header = json!({"alg": "dir", "enc": enc});
         assert_eq!(
             jwe::decrypt_dir(&with_header(&header), &dir_key()).unwrap_err(),
+            JweError::UnsupportedEncryption(enc.into())
+        );
+        let header = json!({"alg": "ECDH-ES", "enc": enc});
+        assert_eq!(
+            jwe::decrypt(&with_header(&header), &p256(), &ALL).unwrap_err(),
             JweError::UnsupportedEncryption(enc.into())
         );
     }
@@ -931,24 +1206,37 @@ fn rejects_wrong_tag_length() {
 
 #[test]
 fn content_encryption_checks_lengths() {
-    let gcm = ContentEncryption::A256Gcm;
     let (iv, tag) = ([0u8; 12], [0u8; 16]);
-    assert_eq!(gcm.key_len(), 32);
-    for len in [0usize, 16, 24, 31, 33] {
-        let cek = vec![0u8; len];
-        assert_eq!(
-            gcm.encrypt(&cek, &iv, b"", b"x").unwrap_err(),
-            JweError::CekLength(len)
-        );
+    assert_eq!(ContentEncryption::A128Gcm.key_len(), 16);
+    assert_eq!(ContentEncryption::A256Gcm.key_len(), 32);
+    for (gcm, wrong) in [
+        (ContentEncryption::A128Gcm, [0usize, 15, 17, 24, 32]),
+        (ContentEncryption::A256Gcm, [0usize, 16, 24, 31, 33]),
+    ] {
+        for len in wrong {
+            let cek = vec![0u8; len];
+            assert_eq!(
+                gcm.encrypt(&cek, &iv, b"", b"x").unwrap_err(),
+                JweError::CekLength(len)
+            );
+            assert_eq!(
+                gcm.decrypt(&cek, &iv, b"", b"x", &tag).unwrap_err(),
+                JweError::CekLength(len)
+            );
+        }
+        let cek = vec![7u8; gcm.key_len()];
         assert_eq!(
             gcm.decrypt(&cek, &iv, b"", b"x", &tag).unwrap_err(),
-            JweError::CekLength(len)
+            JweError::Decrypt
+        );
+        let (ciphertext, tag) = gcm.encrypt(&cek, &iv, b"aad", b"hello").unwrap();
+        assert_eq!(
+            gcm.decrypt(&cek, &iv, b"aad", &ciphertext, &tag)
+                .unwrap()
+                .as_slice(),
+            b"hello"
         );
     }
-    assert_eq!(
-        gcm.decrypt(&[0u8; 32], &iv, b"", b"x", &tag).unwrap_err(),
-        JweError::Decrypt
-    );
 }
 
 // -------------------------------------------------------------- policy rejections
@@ -1040,6 +1328,20 @@ fn rejects_wrong_encrypted_key_length() {
         p[1] = b64u_encode(vec![0u8; len]);
         assert_eq!(
             jwe::decrypt(&join(&p), &x25519(), &ECDH).unwrap_err(),
+            JweError::EncryptedKeyLength(len)
+        );
+    }
+    // A wrapped A128GCM key is 16 + 8 bytes; 40 is the A256GCM length.
+    for len in [0usize, 16, 23, 25, 40] {
+        let mut p = parts(&enc_with(
+            b"x",
+            &p256(),
+            KeyManagement::EcdhEsA256Kw,
+            ContentEncryption::A128Gcm,
+        ));
+        p[1] = b64u_encode(vec![0u8; len]);
+        assert_eq!(
+            jwe::decrypt(&join(&p), &p256(), &ECDH).unwrap_err(),
             JweError::EncryptedKeyLength(len)
         );
     }
@@ -1173,15 +1475,11 @@ fn rejects_bad_apu_apv_encoding() {
 
 #[test]
 fn tampering_gives_one_uninformative_error() {
-    let cases: Vec<(PrivateKey, KeyManagement)> = vec![
-        (p256(), KeyManagement::EcdhEs),
-        (p256(), KeyManagement::EcdhEsA256Kw),
-        (x25519(), KeyManagement::EcdhEs),
-        (x25519(), KeyManagement::EcdhEsA256Kw),
-        (rsa(), KeyManagement::RsaOaep256),
-    ];
-    for (key, alg) in cases {
-        let compact = enc(b"attack at dawn", &key, alg);
+    let cases = ENCS
+        .into_iter()
+        .flat_map(|content| recipients().into_iter().map(move |(k, a)| (k, a, content)));
+    for (key, alg, content) in cases {
+        let compact = enc_with(b"attack at dawn", &key, alg, content);
         let p = parts(&compact);
         let mut tampered = Vec::new();
         for (i, index) in [(2usize, 0usize), (3, 0), (3, 13), (4, 0), (4, 15)] {
@@ -1206,7 +1504,7 @@ fn tampering_gives_one_uninformative_error() {
             assert_eq!(
                 jwe::decrypt(&t, &key, &ALL).unwrap_err(),
                 JweError::Decrypt,
-                "{alg}"
+                "{alg} {content}"
             );
         }
     }
@@ -1224,12 +1522,24 @@ fn tampering_gives_one_uninformative_error() {
 fn wrong_recipient_key_gives_decrypt_error() {
     let other_p256 =
         PrivateKey::P256(P256PrivateKey::generate(&mut SeededRandom::new(b"other")).unwrap());
-    for alg in ECDH {
-        let compact = enc(b"x", &p256(), alg);
-        assert_eq!(
-            jwe::decrypt(&compact, &other_p256, &ECDH).unwrap_err(),
-            JweError::Decrypt
-        );
+    let other_x25519 =
+        PrivateKey::X25519(X25519PrivateKey::generate(&mut SeededRandom::new(b"other")).unwrap());
+    // Another RSA-2048 key, so the encrypted key's length still fits.
+    let other_rsa = jwk(&json(OTHER_RSA_2048)).to_private_key().unwrap();
+    for content in ENCS {
+        for (key, alg) in recipients() {
+            let other = match key.key_type() {
+                KeyType::P256 => &other_p256,
+                KeyType::X25519 => &other_x25519,
+                _ => &other_rsa,
+            };
+            let compact = enc_with(b"x", &key, alg, content);
+            assert_eq!(
+                jwe::decrypt(&compact, other, &ALL).unwrap_err(),
+                JweError::Decrypt,
+                "{alg} {content}"
+            );
+        }
     }
     let compact =
         jwe::encrypt_dir(b"x", &dir_key(), &EncryptOptions::default(), &mut rng()).unwrap();
@@ -1246,16 +1556,24 @@ fn rsa_cek_of_wrong_size_is_indistinguishable_from_a_bad_tag() {
     let PublicKey::Rsa(public) = rsa().public_key() else {
         unreachable!()
     };
-    let mut p = parts(&enc(b"x", &rsa(), KeyManagement::RsaOaep256));
-    for cek_len in [16usize, 31, 33, 0] {
-        let ek = public
-            .encrypt_oaep_sha256(&mut rng(), &vec![5u8; cek_len])
-            .unwrap();
-        p[1] = b64u_encode(ek);
-        assert_eq!(
-            jwe::decrypt(&join(&p), &rsa(), &ALL).unwrap_err(),
-            JweError::Decrypt
-        );
+    // The expected length follows the header's enc: a 32-byte CEK is as wrong for
+    // A128GCM as a 16-byte one for A256GCM.
+    for (content, wrong) in [
+        (ContentEncryption::A256Gcm, [16usize, 31, 33, 0]),
+        (ContentEncryption::A128Gcm, [32usize, 15, 17, 0]),
+    ] {
+        let mut p = parts(&enc_with(b"x", &rsa(), KeyManagement::RsaOaep256, content));
+        for cek_len in wrong {
+            let ek = public
+                .encrypt_oaep_sha256(&mut rng(), &vec![5u8; cek_len])
+                .unwrap();
+            p[1] = b64u_encode(ek);
+            assert_eq!(
+                jwe::decrypt(&join(&p), &rsa(), &ALL).unwrap_err(),
+                JweError::Decrypt,
+                "{content} with a {cek_len}-byte CEK"
+            );
+        }
     }
 }
 

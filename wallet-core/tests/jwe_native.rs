@@ -13,10 +13,12 @@ use proptest::prelude::*;
 use rng::SeededRandom;
 use serde_json::Value;
 use wallet_core::encoding::{b64u_decode, b64u_encode};
-use wallet_core::jwe::{self, EncryptOptions, KeyManagement};
+use wallet_core::jwe::{self, ContentEncryption, EncryptOptions, KeyManagement};
 use wallet_core::jwk::Jwk;
 use wallet_core::keys::{KeyType, PrivateKey, RsaPrivateKey};
 use wallet_core::random::{OsRandom, SecureRandom};
+
+const ENCS: [ContentEncryption; 2] = [ContentEncryption::A128Gcm, ContentEncryption::A256Gcm];
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -91,32 +93,35 @@ fn fresh_recipients() -> Vec<(PrivateKey, KeyManagement)> {
     ]
 }
 
+/// Every `alg` (and curve) with every `enc`: node jose is told which `enc` to accept,
+/// so it refuses a JWE whose header names another.
 #[test]
 fn node_jose_decrypts_what_we_encrypt() {
     for (key, alg) in fresh_recipients() {
-        let plaintext = random_plaintext();
-        let compact = jwe::encrypt(
-            &plaintext,
-            &key.public_key(),
-            alg,
-            &EncryptOptions::with_kid("k1"),
-            &mut OsRandom,
-        )
-        .unwrap();
-        let out = jose(&["decrypt", &private_jwk(&key), &compact]);
-        assert_eq!(
-            out,
-            b64u_encode(&plaintext),
-            "node jose decrypting our {alg} to {:?}",
-            key.key_type()
-        );
+        for content in ENCS {
+            let plaintext = random_plaintext();
+            let options = EncryptOptions {
+                enc: Some(content),
+                ..EncryptOptions::with_kid("k1")
+            };
+            let compact =
+                jwe::encrypt(&plaintext, &key.public_key(), alg, &options, &mut OsRandom).unwrap();
+            let out = jose(&["decrypt", &private_jwk(&key), &compact, content.name()]);
+            assert_eq!(
+                out,
+                b64u_encode(&plaintext),
+                "node jose decrypting our {alg} {content} to {:?}",
+                key.key_type()
+            );
+        }
     }
+    // `dir` keys are A256GCM keys only.
     let k: [u8; 32] = OsRandom.bytes().unwrap();
     let plaintext = random_plaintext();
     let compact =
         jwe::encrypt_dir(&plaintext, &k, &EncryptOptions::default(), &mut OsRandom).unwrap();
     assert_eq!(
-        jose(&["decrypt", &oct_jwk(&k), &compact]),
+        jose(&["decrypt", &oct_jwk(&k), &compact, "A256GCM"]),
         b64u_encode(&plaintext)
     );
 }
@@ -124,17 +129,25 @@ fn node_jose_decrypts_what_we_encrypt() {
 #[test]
 fn we_decrypt_what_node_jose_encrypts() {
     for (key, alg) in fresh_recipients() {
-        let plaintext = random_plaintext();
-        let compact = jose(&[
-            "encrypt",
-            alg.name(),
-            &public_jwk(&key),
-            &b64u_encode(&plaintext),
-            "k2",
-        ]);
-        let out = jwe::decrypt(&compact, &key, &[alg]).unwrap();
-        assert_eq!(out.plaintext.as_slice(), plaintext.as_slice(), "{alg}");
-        assert_eq!(out.header.kid.as_deref(), Some("k2"));
+        for content in ENCS {
+            let plaintext = random_plaintext();
+            let compact = jose(&[
+                "encrypt",
+                alg.name(),
+                &public_jwk(&key),
+                &b64u_encode(&plaintext),
+                "k2",
+                content.name(),
+            ]);
+            let out = jwe::decrypt(&compact, &key, &[alg]).unwrap();
+            assert_eq!(
+                out.plaintext.as_slice(),
+                plaintext.as_slice(),
+                "{alg} {content}"
+            );
+            assert_eq!(out.header.kid.as_deref(), Some("k2"));
+            assert_eq!(out.header.enc, content, "{alg}");
+        }
     }
     let k: [u8; 32] = OsRandom.bytes().unwrap();
     let plaintext = random_plaintext();
@@ -143,6 +156,21 @@ fn we_decrypt_what_node_jose_encrypts() {
         jwe::decrypt_dir(&compact, &k).unwrap().plaintext.as_slice(),
         plaintext.as_slice()
     );
+}
+
+/// The OpenID4VP 1.0 §8.3 example response (decrypted by our code in `tests/jwe.rs`)
+/// decrypts with node jose, as A128GCM, to the same bytes.
+#[test]
+fn node_jose_decrypts_the_oid4vp_vector() {
+    let path = repo_root().join("tests/vectors/oid4vp/encrypted-response.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let out = jose(&[
+        "decrypt",
+        &v["recipient_private_key"].to_string(),
+        v["response"].as_str().unwrap(),
+        "A128GCM",
+    ]);
+    assert_eq!(out, b64u_encode(v["plaintext"].as_str().unwrap()));
 }
 
 /// Our deterministic vectors (`ours.json`) are reproduced and node jose decrypts them.
@@ -164,6 +192,9 @@ fn own_vectors_are_current_and_node_jose_decrypts_them() {
             cty: s("cty"),
             apu: case["apu"].as_str().map(|v| b64u_decode(v).unwrap()),
             apv: case["apv"].as_str().map(|v| b64u_decode(v).unwrap()),
+            enc: case["enc"]
+                .as_str()
+                .map(|e| ContentEncryption::from_name(e).unwrap()),
             ..EncryptOptions::default()
         };
         let mut rng = SeededRandom::new(case["seed"].as_str().unwrap().as_bytes());
@@ -189,7 +220,8 @@ fn own_vectors_are_current_and_node_jose_decrypts_them() {
                 case["name"]
             );
         }
-        let out = jose(&["decrypt", &key_jwk.to_string(), &compact]);
+        let enc = case["enc"].as_str().unwrap_or("A256GCM");
+        let out = jose(&["decrypt", &key_jwk.to_string(), &compact, enc]);
         assert_eq!(
             out,
             b64u_encode(&plaintext),
@@ -216,6 +248,7 @@ fn checked_in_jose_vectors_are_valid_for_node_jose() {
             "decrypt",
             &key_jwk.to_string(),
             case["compact"].as_str().unwrap(),
+            case["enc"].as_str().unwrap_or("A256GCM"),
         ]);
         assert_eq!(
             out,
@@ -315,9 +348,13 @@ proptest! {
         let mut r = SeededRandom::new(&seed);
         for key in fixed_keys().into_iter().take(2) {
             for alg in [KeyManagement::EcdhEs, KeyManagement::EcdhEsA256Kw] {
-                let c = jwe::encrypt(&plaintext, &key.public_key(), alg, &EncryptOptions::default(), &mut r).unwrap();
-                let out = jwe::decrypt(&c, &key, &[alg]).unwrap();
-                prop_assert_eq!(out.plaintext.as_slice(), plaintext.as_slice());
+                for content in ENCS {
+                    let options = EncryptOptions { enc: Some(content), ..EncryptOptions::default() };
+                    let c = jwe::encrypt(&plaintext, &key.public_key(), alg, &options, &mut r).unwrap();
+                    let out = jwe::decrypt(&c, &key, &[alg]).unwrap();
+                    prop_assert_eq!(out.plaintext.as_slice(), plaintext.as_slice());
+                    prop_assert_eq!(out.header.enc, content);
+                }
             }
         }
     }

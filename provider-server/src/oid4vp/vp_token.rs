@@ -1,5 +1,6 @@
 //! What the provider asks for over OID4VP ([`Requested`]) and the checks of what
-//! the wallet answers: the `direct_post` form ([`AuthorizationResponse`]) and the
+//! the wallet answers: the `direct_post` form or `direct_post.jwt` payload
+//! ([`AuthorizationResponse`]) and the
 //! `vp_token` in it, verified with wallet-core.
 //!
 //! - DCQL (OID4VP 1.0 §8.1): `vp_token` is a JSON object whose keys are Credential
@@ -91,27 +92,38 @@ pub(crate) enum Answer {
 }
 
 impl AuthorizationResponse {
-    /// Parses the `application/x-www-form-urlencoded` body (§8.2). Unknown
-    /// parameters are ignored (§8.2: "The Wallet MUST ignore …", and RFC 6749 for
-    /// the client side); a repeated one is refused (RFC 6749 §3.1).
+    /// The response in the payload of a `direct_post.jwt` JWE (§8.3): a JSON object
+    /// whose members are the response parameters. A member that is not a string
+    /// (the DCQL `vp_token` object, a `presentation_submission`) stands for its JSON
+    /// text, as in the form.
     ///
     /// # Errors
-    /// `invalid_request` for a body that is not such a form, a missing `state`, or
-    /// neither `vp_token` nor `error`.
-    pub(crate) fn parse(body: &[u8]) -> Result<Self, AppError> {
-        let text = std::str::from_utf8(body).map_err(|_| bad("body is not UTF-8"))?;
-        let mut params: BTreeMap<String, String> = BTreeMap::new();
-        for (name, value) in url::form_urlencoded::parse(text.as_bytes()) {
-            if params.len() >= MAX_RESPONSE_PARAMS || name.len() > 256 {
-                return Err(bad("too many or too long parameters"));
-            }
-            if value.is_empty() {
-                continue;
-            }
-            if params.insert(name.to_string(), value.to_string()).is_some() {
-                return Err(bad(format!("parameter {} repeated", short(&name))));
-            }
+    /// `invalid_request` for a payload that is not such an object, and the errors of
+    /// [`AuthorizationResponse::from_params`].
+    pub(crate) fn from_json(payload: &[u8]) -> Result<Self, AppError> {
+        let members: Map<String, Value> = serde_json::from_slice(payload)
+            .map_err(|_| bad("the encrypted response is not a JSON object"))?;
+        if members.len() > MAX_RESPONSE_PARAMS || members.keys().any(|k| k.len() > 256) {
+            return Err(bad("too many or too long parameters"));
         }
+        let params = members
+            .into_iter()
+            .filter_map(|(name, value)| match value {
+                Value::Null => None,
+                Value::String(s) if s.is_empty() => None,
+                Value::String(s) => Some((name, s)),
+                other => Some((name, other.to_string())),
+            })
+            .collect();
+        Self::from_params(params)
+    }
+
+    /// The response from its parameters (empty ones already left out).
+    ///
+    /// # Errors
+    /// `invalid_request` for a missing `state`, an `error` that is not an error
+    /// code, or neither `vp_token` nor `error`.
+    pub(crate) fn from_params(mut params: BTreeMap<String, String>) -> Result<Self, AppError> {
         let state = params
             .remove("state")
             .filter(|s| s.len() <= MAX_STATE_LEN)
@@ -141,6 +153,31 @@ impl AuthorizationResponse {
             },
         })
     }
+}
+
+/// The parameters of an `application/x-www-form-urlencoded` body (§8.2), empty ones
+/// left out. Unknown parameters are kept for the caller to ignore (§8.2: "The
+/// Wallet MUST ignore …", and RFC 6749 for the client side); a repeated one is
+/// refused (RFC 6749 §3.1).
+///
+/// # Errors
+/// `invalid_request` for a body that is not UTF-8, too many or too long
+/// parameters, or a repeated one.
+pub(crate) fn form_params(body: &[u8]) -> Result<BTreeMap<String, String>, AppError> {
+    let text = std::str::from_utf8(body).map_err(|_| bad("body is not UTF-8"))?;
+    let mut params: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in url::form_urlencoded::parse(text.as_bytes()) {
+        if params.len() >= MAX_RESPONSE_PARAMS || name.len() > 256 {
+            return Err(bad("too many or too long parameters"));
+        }
+        if value.is_empty() {
+            continue;
+        }
+        if params.insert(name.to_string(), value.to_string()).is_some() {
+            return Err(bad(format!("parameter {} repeated", short(&name))));
+        }
+    }
+    Ok(params)
 }
 
 /// What the provider asks a wallet for, from the client's Login Configuration.

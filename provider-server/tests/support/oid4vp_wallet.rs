@@ -13,6 +13,8 @@ use serde_json::{Map, Value, json};
 use wallet_core::dcql::{self, DcqlQuery};
 use wallet_core::did::{self, DidUrl};
 use wallet_core::encoding::b64u_decode;
+use wallet_core::jwe::{self, ContentEncryption, EncryptOptions, KeyManagement};
+use wallet_core::jwk::Jwk;
 use wallet_core::jws::{self, Algorithm, Header};
 use wallet_core::pex::{
     self, DescriptorMapEntry, Envelope, PresentationDefinition, SubmissionChoice,
@@ -21,6 +23,7 @@ use wallet_core::presentation::{
     HolderKey, PresentationOptions, StoredCredential, build_presentation, candidate_from_stored,
     sd_jwt_reveal_paths,
 };
+use wallet_core::random::OsRandom;
 use wallet_core::sd_jwt::{KeyBindingParams, SdJwt};
 use wallet_core::vc::{
     CREDENTIALS_V2_CONTEXT, Credential, EmbeddedCredential, Presentation, format_datetime,
@@ -299,7 +302,11 @@ impl AppWallet {
     /// The answer to `ro`'s `dcql_query` or `presentation_definition`.
     pub fn answer(&self, ro: &RequestObject, edit: impl Fn(&mut PresentationOptions)) -> Answer {
         assert_eq!(ro.str("response_type"), "vp_token");
-        assert_eq!(ro.str("response_mode"), "direct_post");
+        assert!(
+            ["direct_post", "direct_post.jwt"].contains(&ro.str("response_mode")),
+            "{}",
+            ro.str("response_mode")
+        );
         assert!(ro.claims.get("redirect_uri").is_none());
         let candidates: Vec<_> = self
             .credentials
@@ -430,7 +437,7 @@ pub async fn direct_post(p: &Provider, response_uri: &str, form: &[(&str, &str)]
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// Posts `answer` for the request object's `state`.
+/// Posts `answer` for the request object's `state`, as its `response_mode` asks.
 pub async fn post_answer(p: &Provider, ro: &RequestObject, answer: &Answer) -> (u16, Value) {
     let mut form = vec![
         ("vp_token", answer.vp_token.as_str()),
@@ -439,7 +446,83 @@ pub async fn post_answer(p: &Provider, ro: &RequestObject, answer: &Answer) -> (
     if let Some(s) = &answer.presentation_submission {
         form.push(("presentation_submission", s.as_str()));
     }
+    post_response(p, ro, &form).await
+}
+
+/// Posts the response parameters `params` to the request object's `response_uri`,
+/// encrypted when it asks for `direct_post.jwt` ([`response_form`]).
+pub async fn post_response(
+    p: &Provider,
+    ro: &RequestObject,
+    params: &[(&str, &str)],
+) -> (u16, Value) {
+    let form = response_form(ro, params);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     direct_post(p, ro.str("response_uri"), &form).await
+}
+
+/// The form a wallet posts for the response parameters `params`: as they are for
+/// `direct_post`; for `direct_post.jwt` (OID4VP 1.0 §8.3) one `response` parameter,
+/// a JWE of the parameters as a JSON object (a `vp_token` or
+/// `presentation_submission` given as JSON object or array text goes in as that
+/// JSON) to the first key of `client_metadata.jwks`, with its `alg` and the first
+/// `encrypted_response_enc_values_supported` (default `A128GCM`).
+pub fn response_form(ro: &RequestObject, params: &[(&str, &str)]) -> Vec<(String, String)> {
+    if ro.str("response_mode") != "direct_post.jwt" {
+        return params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+    }
+    let payload: Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| {
+            let json = match *k {
+                "vp_token" | "presentation_submission" => serde_json::from_str::<Value>(v)
+                    .ok()
+                    .filter(|j| j.is_object() || j.is_array()),
+                _ => None,
+            };
+            (
+                (*k).to_owned(),
+                json.unwrap_or_else(|| Value::String((*v).to_owned())),
+            )
+        })
+        .collect();
+    vec![(
+        "response".to_owned(),
+        encrypt_response(ro, &Value::Object(payload), None),
+    )]
+}
+
+/// `payload` encrypted as [`response_form`] does, with `enc` instead of the first
+/// announced one when given.
+pub fn encrypt_response(
+    ro: &RequestObject,
+    payload: &Value,
+    enc: Option<ContentEncryption>,
+) -> String {
+    let metadata = &ro.claims["client_metadata"];
+    let jwk = Jwk::from_json(&metadata["jwks"]["keys"][0].to_string()).unwrap();
+    let alg = KeyManagement::from_name(jwk.alg.as_deref().unwrap()).unwrap();
+    let enc = enc.unwrap_or_else(|| {
+        let name = metadata["encrypted_response_enc_values_supported"][0]
+            .as_str()
+            .unwrap_or("A128GCM");
+        ContentEncryption::from_name(name).unwrap()
+    });
+    let options = EncryptOptions {
+        enc: Some(enc),
+        ..EncryptOptions::default()
+    };
+    jwe::encrypt_to_jwk(
+        payload.to_string().as_bytes(),
+        &jwk,
+        alg,
+        &options,
+        &mut OsRandom,
+    )
+    .unwrap()
 }
 
 /// The `response_code` in the fragment of the `redirect_uri` the wallet follows.

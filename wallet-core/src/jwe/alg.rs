@@ -1,8 +1,9 @@
 //! The algorithms: key management (`alg`, RFC 7518 §4), content encryption (`enc`,
 //! RFC 7518 §5) and the Concat KDF of ECDH-ES (RFC 7518 §4.6.2).
 
-use aes_gcm::aead::AeadInOut as _;
-use aes_gcm::{Aes256Gcm, KeyInit as _};
+use aes_gcm::aead::AeadInOut;
+use aes_gcm::aead::consts::{U12, U16};
+use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
@@ -70,10 +71,14 @@ impl core::fmt::Display for KeyManagement {
     }
 }
 
-/// A content encryption algorithm (the `enc` header). Only `A256GCM` is supported.
+/// A content encryption algorithm (the `enc` header): AES-GCM with a 128- or 256-bit
+/// key (RFC 7518 §5.3). `A128GCM` is the default `enc` of OpenID for Verifiable
+/// Presentations 1.0 §8.3 (encrypted responses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ContentEncryption {
+    /// `A128GCM`: AES-128 in Galois/Counter Mode (RFC 7518 §5.3).
+    A128Gcm,
     /// `A256GCM`: AES-256 in Galois/Counter Mode (RFC 7518 §5.3).
     A256Gcm,
 }
@@ -83,16 +88,18 @@ impl ContentEncryption {
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
+            Self::A128Gcm => "A128GCM",
             Self::A256Gcm => "A256GCM",
         }
     }
 
-    /// Parses an `enc` name.
+    /// Parses an `enc` name (case-sensitive, RFC 7516 §4.1.2).
     ///
     /// # Errors
     /// [`JweError::UnsupportedEncryption`].
     pub fn from_name(name: &str) -> Result<Self, JweError> {
         match name {
+            "A128GCM" => Ok(Self::A128Gcm),
             "A256GCM" => Ok(Self::A256Gcm),
             other => Err(JweError::UnsupportedEncryption(other.to_owned())),
         }
@@ -102,6 +109,7 @@ impl ContentEncryption {
     #[must_use]
     pub fn key_len(self) -> usize {
         match self {
+            Self::A128Gcm => 16,
             Self::A256Gcm => 32,
         }
     }
@@ -110,8 +118,8 @@ impl ContentEncryption {
     /// encoded protected header (RFC 7516 §5.1 step 14). Returns ciphertext and tag.
     ///
     /// # Errors
-    /// [`JweError::CekLength`] for a key of the wrong size, [`JweError::Encrypt`]
-    /// when the cipher refuses (inputs beyond AES-GCM's limits).
+    /// [`JweError::CekLength`] for a key of another length than [`Self::key_len`],
+    /// [`JweError::Encrypt`] when the cipher refuses (inputs beyond AES-GCM's limits).
     pub fn encrypt(
         self,
         cek: &[u8],
@@ -119,21 +127,19 @@ impl ContentEncryption {
         aad: &[u8],
         plaintext: &[u8],
     ) -> Result<(Vec<u8>, [u8; TAG_LEN]), JweError> {
-        let cipher = self.cipher(cek)?;
         let mut buf = plaintext.to_vec();
-        let tag = cipher
-            .encrypt_inout_detached(&(*iv).into(), aad, buf.as_mut_slice().into())
-            .map_err(|_| JweError::Encrypt)?;
-        let mut out = [0u8; TAG_LEN];
-        out.copy_from_slice(tag.as_slice());
-        Ok((buf, out))
+        let tag = match self {
+            Self::A128Gcm => gcm_seal::<Aes128Gcm>(cek, iv, aad, &mut buf)?,
+            Self::A256Gcm => gcm_seal::<Aes256Gcm>(cek, iv, aad, &mut buf)?,
+        };
+        Ok((buf, tag))
     }
 
     /// Decrypts and authenticates.
     ///
     /// # Errors
-    /// [`JweError::CekLength`] for a key of the wrong size and the uninformative
-    /// [`JweError::Decrypt`] when the tag does not verify.
+    /// [`JweError::CekLength`] for a key of another length than [`Self::key_len`] and
+    /// the uninformative [`JweError::Decrypt`] when the tag does not verify.
     pub fn decrypt(
         self,
         cek: &[u8],
@@ -142,23 +148,51 @@ impl ContentEncryption {
         ciphertext: &[u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<Zeroizing<Vec<u8>>, JweError> {
-        let cipher = self.cipher(cek)?;
         let mut buf = Zeroizing::new(ciphertext.to_vec());
-        cipher
-            .decrypt_inout_detached(
-                &(*iv).into(),
-                aad,
-                buf.as_mut_slice().into(),
-                &(*tag).into(),
-            )
-            .map_err(|_| JweError::Decrypt)?;
+        match self {
+            Self::A128Gcm => gcm_open::<Aes128Gcm>(cek, iv, aad, &mut buf, tag)?,
+            Self::A256Gcm => gcm_open::<Aes256Gcm>(cek, iv, aad, &mut buf, tag)?,
+        }
         Ok(buf)
     }
+}
 
-    fn cipher(self, cek: &[u8]) -> Result<Aes256Gcm, JweError> {
-        // The one length check: AES-256 keys are exactly `key_len()` bytes.
-        Aes256Gcm::new_from_slice(cek).map_err(|_| JweError::CekLength(cek.len()))
-    }
+/// The key schedule of `C`. The one length check: AES-GCM keys are exactly
+/// `key_len()` bytes.
+fn gcm_cipher<C: KeyInit>(cek: &[u8]) -> Result<C, JweError> {
+    C::new_from_slice(cek).map_err(|_| JweError::CekLength(cek.len()))
+}
+
+/// Encrypts `buf` in place and returns the tag.
+fn gcm_seal<C>(
+    cek: &[u8],
+    iv: &[u8; IV_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+) -> Result<[u8; TAG_LEN], JweError>
+where
+    C: KeyInit + AeadInOut<NonceSize = U12, TagSize = U16>,
+{
+    let tag = gcm_cipher::<C>(cek)?
+        .encrypt_inout_detached(&(*iv).into(), aad, buf.into())
+        .map_err(|_| JweError::Encrypt)?;
+    Ok(tag.into())
+}
+
+/// Decrypts `buf` in place after verifying `tag`.
+fn gcm_open<C>(
+    cek: &[u8],
+    iv: &[u8; IV_LEN],
+    aad: &[u8],
+    buf: &mut [u8],
+    tag: &[u8; TAG_LEN],
+) -> Result<(), JweError>
+where
+    C: KeyInit + AeadInOut<NonceSize = U12, TagSize = U16>,
+{
+    gcm_cipher::<C>(cek)?
+        .decrypt_inout_detached(&(*iv).into(), aad, buf.into(), &(*tag).into())
+        .map_err(|_| JweError::Decrypt)
 }
 
 impl core::fmt::Display for ContentEncryption {
