@@ -23,12 +23,13 @@
 //!    it posts them as the JSON payload of a JWE in `response`, and presentations
 //!    sent in the clear are refused (an `error` may still come in the clear, §8.3).
 //!    Only a live, unanswered `state` is accepted, and one `UPDATE` consumes it:
-//!    whatever the outcome, a transaction verifies at most one response. The presentations (an `ldp_vp`, a
-//!    VP-JWT or an SD-JWT VC with a Key Binding JWT, as the format asks; see
-//!    [`Requested`]) are verified with wallet-core under the same policy as
-//!    `/api/v1/credentials` (trusted issuers, holder binding, validity, status) but
-//!    bound to the OID4VP values: proof `challenge` / JWT `nonce` = `nonce`, proof
-//!    `domain` / JWT `aud` = `client_id` (§14.1.2, Appendix B). The answer is
+//!    whatever the outcome, a transaction verifies at most one response. The
+//!    presentations (an `ldp_vp`, a VP-JWT or an SD-JWT VC with a Key Binding JWT, as
+//!    the format asks; see [`Requested`]) are verified with wallet-core under the same
+//!    policy as `/api/v1/credentials` (trusted issuers, holder binding, validity,
+//!    status) but bound to the OID4VP values: proof `challenge` / JWT `nonce` =
+//!    `nonce`, proof `domain` / JWT `aud` = `client_id` (§14.1.2, Appendix B). The
+//!    answer is
 //!    `{"redirect_uri": "<issuer>/login/oid4vp/callback#response_code=…"}` with a
 //!    fresh single-use `response_code` (§8.2, §13.3).
 //! 4. The verified holder waits in the transaction until a browser of the login
