@@ -193,6 +193,15 @@ async fn rp_finishes(rp: &Rp, b: Begun, s: &Setup, redirect_to: &str) -> String 
     claims.email().unwrap().as_str().to_owned()
 }
 
+/// The browser's side after the wallet's response: `response_code` redeemed for the
+/// login, then [`rp_finishes`]; returns the id_token's `email`.
+async fn finish_login(s: &Setup, rp: &Rp, b: Begun, response_code: &str) -> String {
+    let (st, body) = redeem(&s.p, Some(&b.lc), None, response_code).await;
+    assert_eq!(st, 200, "{body}");
+    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
+    rp_finishes(rp, b, s, &redirect_to).await
+}
+
 /// A 400 `invalid_request` whose description contains `needle`.
 fn refused(status: u16, body: &Value, needle: &str) {
     assert_eq!(status, 400, "{body}");
@@ -279,11 +288,8 @@ async fn dcql_login_over_direct_post_and_response_code() {
             .contains("/api/v1/oid4vp/response_code")
     );
 
-    let (st, body) = redeem(&s.p, Some(&b.lc), None, &response_code_of(redirect_uri)).await;
-    assert_eq!(st, 200, "{body}");
-    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
     assert_eq!(
-        rp_finishes(&rp, b, &s, &redirect_to).await,
+        finish_login(&s, &rp, b, &response_code_of(redirect_uri)).await,
         "holder@example.com"
     );
 }
@@ -409,13 +415,7 @@ async fn pex_configuration_sends_a_presentation_definition() {
     let (st, body) = post_answer(&s.p, &ro, &s.wallet.answer(&ro, |_| {})).await;
     assert_eq!(st, 200, "{body}");
     let code = response_code_of(body["redirect_uri"].as_str().unwrap());
-    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
-    assert_eq!(st, 200, "{body}");
-    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
-    assert_eq!(
-        rp_finishes(&rp, b, &s, &redirect_to).await,
-        "holder@example.com"
-    );
+    assert_eq!(finish_login(&s, &rp, b, &code).await, "holder@example.com");
 }
 
 #[tokio::test]
@@ -465,13 +465,7 @@ async fn client_without_requirements_gets_the_default_query() {
     let (st, body) = post_answer(&s.p, &ro, &s.wallet.answer(&ro, |_| {})).await;
     assert_eq!(st, 200, "{body}");
     let code = response_code_of(body["redirect_uri"].as_str().unwrap());
-    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
-    assert_eq!(st, 200, "{body}");
-    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
-    assert_eq!(
-        rp_finishes(&rp, b, &s, &redirect_to).await,
-        "holder@example.com"
-    );
+    assert_eq!(finish_login(&s, &rp, b, &code).await, "holder@example.com");
 }
 
 #[tokio::test]
@@ -993,13 +987,7 @@ async fn dcql_vp_jwt_login() {
     let (st, body) = post_answer(&s.p, &ro, &answer).await;
     assert_eq!(st, 200, "{body}");
     let code = response_code_of(body["redirect_uri"].as_str().unwrap());
-    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
-    assert_eq!(st, 200, "{body}");
-    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
-    assert_eq!(
-        rp_finishes(&rp, b, &s, &redirect_to).await,
-        "jwt@example.com"
-    );
+    assert_eq!(finish_login(&s, &rp, b, &code).await, "jwt@example.com");
 }
 
 #[tokio::test]
@@ -1113,13 +1101,7 @@ async fn encrypted_response_to_the_transaction_key() {
     // The same JWE again: its transaction is spent.
     let (st, body) = direct_post(&s.p, ro.str("response_uri"), &[("response", &jwe)]).await;
     refused(st, &body, "state is unknown");
-    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
-    assert_eq!(st, 200, "{body}");
-    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
-    assert_eq!(
-        rp_finishes(&rp, b, &s, &redirect_to).await,
-        "holder@example.com"
-    );
+    assert_eq!(finish_login(&s, &rp, b, &code).await, "holder@example.com");
 }
 
 /// What a `direct_post.jwt` transaction refuses, each time without spending it:
@@ -1249,11 +1231,5 @@ async fn plain_direct_post_when_configured() {
     let (st, body) = post_answer(&s.p, &ro, &answer).await;
     assert_eq!(st, 200, "{body}");
     let code = response_code_of(body["redirect_uri"].as_str().unwrap());
-    let (st, body) = redeem(&s.p, Some(&b.lc), None, &code).await;
-    assert_eq!(st, 200, "{body}");
-    let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
-    assert_eq!(
-        rp_finishes(&rp, b, &s, &redirect_to).await,
-        "holder@example.com"
-    );
+    assert_eq!(finish_login(&s, &rp, b, &code).await, "holder@example.com");
 }
