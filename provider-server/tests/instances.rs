@@ -179,6 +179,29 @@ async fn a_write_lock_held_by_another_process_delays_only_writes() {
     assert!(!p.begin(&url).await.is_empty());
 }
 
+/// A whole code login on `p` (a new EdDSA client, a wallet login, the code redeemed);
+/// the id_token's claims, checked on the JWKS.
+async fn code_login(p: &Provider, nonce: &str) -> serde_json::Map<String, serde_json::Value> {
+    let client = p.client("client_secret_basic", "EdDSA").await;
+    let login = p
+        .begin(&p.authorize_url(
+            &client.config.client_id,
+            support::REDIRECT,
+            &format!("&response_type=code&nonce={nonce}"),
+        ))
+        .await;
+    let redirect = p
+        .finish(
+            &login,
+            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        )
+        .await;
+    let code = support::params_of(&redirect, false)["code"].clone();
+    let tokens = p.redeem(&client, &code, support::REDIRECT).await;
+    p.id_token_claims(tokens["id_token"].as_str().unwrap())
+        .await
+}
+
 /// The provider's own secrets as stored: every signing key, the DID seed and the
 /// pairwise salt.
 async fn stored_secrets(p: &Provider) -> Vec<String> {
@@ -231,26 +254,7 @@ async fn provider_secrets_are_encrypted_at_rest_with_a_secret() {
         "{rotated:?}"
     );
     // The new, encrypted keys sign: a whole code login, id_token checked on the JWKS.
-    let client = sealed.client("client_secret_basic", "EdDSA").await;
-    let login = sealed
-        .begin(&sealed.authorize_url(
-            &client.config.client_id,
-            support::REDIRECT,
-            "&response_type=code&nonce=n1",
-        ))
-        .await;
-    let redirect = sealed
-        .finish(
-            &login,
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-        )
-        .await;
-    let code = support::params_of(&redirect, false)["code"].clone();
-    let tokens = sealed.redeem(&client, &code, support::REDIRECT).await;
-    let claims = sealed
-        .id_token_claims(tokens["id_token"].as_str().unwrap())
-        .await;
-    assert_eq!(claims["nonce"], "n1");
+    assert_eq!(code_login(&sealed, "n1").await["nonce"], "n1");
 
     let refused = |config| async move {
         provider_server::AppState::new(config)
@@ -341,26 +345,7 @@ async fn the_key_encryption_secret_can_be_changed() {
     .await;
     assert_eq!(only_new.get_json("/jwks").await, jwks);
     // A whole code login signs with the keys as now stored.
-    let client = only_new.client("client_secret_basic", "EdDSA").await;
-    let login = only_new
-        .begin(&only_new.authorize_url(
-            &client.config.client_id,
-            support::REDIRECT,
-            "&response_type=code&nonce=n2",
-        ))
-        .await;
-    let redirect = only_new
-        .finish(
-            &login,
-            "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
-        )
-        .await;
-    let code = support::params_of(&redirect, false)["code"].clone();
-    let tokens = only_new.redeem(&client, &code, support::REDIRECT).await;
-    let claims = only_new
-        .id_token_claims(tokens["id_token"].as_str().unwrap())
-        .await;
-    assert_eq!(claims["nonce"], "n2");
+    assert_eq!(code_login(&only_new, "n2").await["nonce"], "n2");
 
     // Turning encryption off: the previous secret only.
     let off = Provider::start_on(Some(&db.url), None, |c| {
