@@ -295,6 +295,20 @@ pub struct Config {
         global = true
     )]
     pub oid4vp_response_mode: Oid4vpResponseMode,
+    /// A PEM file of root certificates to trust, besides the Mozilla roots, for the
+    /// provider's own HTTPS requests (status lists, `did:web` documents of trusted
+    /// issuers): for issuers behind a private PKI.
+    #[arg(long, env = "PROVIDER_TLS_ROOT_CA", global = true)]
+    pub tls_root_ca: Option<PathBuf>,
+    /// How long a fetched `did:web` document of a trusted issuer is used before it
+    /// is fetched again, in seconds.
+    #[arg(
+        long,
+        env = "PROVIDER_DID_WEB_CACHE_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub did_web_cache_secs: u32,
     /// How often expired login sessions, codes and tokens are deleted, in seconds; 0
     /// turns the cleanup off (e.g. on all instances sharing a database but one).
     #[arg(

@@ -35,7 +35,7 @@ use wallet_core::status_list::StatusListSource;
 
 use crate::AppState;
 use crate::clients::{self, LoginConfiguration, StoredClient};
-use crate::did_cache::CachedResolver;
+use crate::did_web::Resolver;
 use crate::error::AppError;
 use crate::login::{self, LoginQuery, Session, VerifiedHolder};
 use crate::mapping;
@@ -330,6 +330,7 @@ fn trust_list(state: &AppState, client: &LoginConfiguration) -> Result<TrustList
 /// the status list source, and the `challenge` and `domain` it must be bound to.
 pub(crate) struct Verification {
     policy: VerificationPolicy,
+    resolver: Resolver,
     status: status::StatusLists,
 }
 
@@ -346,32 +347,58 @@ impl Verification {
         domain: String,
     ) -> Result<Self, AppError> {
         let trust = trust_list(state, client)?;
+        // `did:web` is resolved for trusted issuers only (see `crate::did_web`).
+        let resolvable = match &trust {
+            TrustList::Issuers(issuers) => issuers
+                .iter()
+                .filter(|did| did.starts_with("did:web:"))
+                .cloned()
+                .collect(),
+            _ => BTreeSet::new(),
+        };
         Ok(Self {
             policy: VerificationPolicy::new(challenge, domain, state.clock.now(), trust),
+            resolver: Resolver::new(Arc::clone(&state.web_dids), resolvable),
             status: state.status_lists.clone(),
         })
     }
 
-    /// Runs `check` on `presentation` with the policy and the status list source. A
-    /// presentation that may need a status list (it mentions `credentialStatus` or
-    /// `status` anywhere) is checked on the blocking pool, since a fetch blocks; any
-    /// other is checked right here: its signatures are a few hundred microseconds of
-    /// CPU, less than the two thread hand-offs the pool costs.
+    /// Runs `check` on `presentation` with the policy, the resolver and the status
+    /// list source. A presentation that may need a fetch (it mentions
+    /// `credentialStatus` or `status` anywhere, or a `did:web` issuer the resolver
+    /// would fetch) is checked on the blocking pool, since a fetch blocks; any other
+    /// is checked right here: its signatures are a few hundred microseconds of CPU,
+    /// less than the two thread hand-offs the pool costs.
     ///
     /// # Errors
     /// What `check` returns; 500 when the task fails.
     pub(crate) async fn run<T, F>(self, presentation: String, check: F) -> Result<T, AppError>
     where
         T: Send + 'static,
-        F: FnOnce(&str, &VerificationPolicy, &dyn StatusListSource) -> Result<T, AppError>
+        F: FnOnce(
+                &str,
+                &VerificationPolicy,
+                &Resolver,
+                &dyn StatusListSource,
+            ) -> Result<T, AppError>
             + Send
             + 'static,
     {
-        if !may_need_status_list(&presentation) {
-            return check(&presentation, &self.policy, self.status.0.as_ref());
+        if !may_need_status_list(&presentation) && !self.resolver.may_fetch(&presentation) {
+            return check(
+                &presentation,
+                &self.policy,
+                &self.resolver,
+                self.status.0.as_ref(),
+            );
         }
         tokio::task::spawn_blocking(move || {
-            check(&presentation, &self.policy, self.status.0.as_ref())
+            check(
+                &presentation,
+                &self.policy,
+                &self.resolver,
+                self.status.0.as_ref(),
+            )
         })
         .await
         .map_err(AppError::internal)?
@@ -382,8 +409,17 @@ impl Verification {
 /// text and on its base64url-decoded parts) might reference a status list. False
 /// positives only cost the blocking pool.
 fn may_need_status_list(input: &str) -> bool {
-    const NEEDLES: [&str; 2] = ["credentialStatus", "status"];
-    if NEEDLES.iter().any(|n| input.contains(n)) {
+    mentions_any(input, &["credentialStatus", "status"])
+}
+
+/// Whether `input` (a presentation in any form) contains `needle`, in the clear or
+/// in a base64url-encoded JWT or SD-JWT part.
+pub(crate) fn mentions(input: &str, needle: &str) -> bool {
+    mentions_any(input, &[needle])
+}
+
+fn mentions_any(input: &str, needles: &[&str]) -> bool {
+    if needles.iter().any(|n| input.contains(n)) {
         return true;
     }
     // JWT and SD-JWT parts are base64url JSON: decode what may be JSON and look
@@ -396,7 +432,7 @@ fn may_need_status_list(input: &str) -> bool {
             part.len() >= 8 && matches!(part.as_bytes()[0], b'e' | b'W' | b'I' | b'C' | b'D')
         })
         .filter_map(|part| wallet_core::encoding::b64u_decode(part).ok())
-        .any(|bytes| NEEDLES.iter().any(|n| contains(&bytes, n.as_bytes())))
+        .any(|bytes| needles.iter().any(|n| contains(&bytes, n.as_bytes())))
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -446,8 +482,8 @@ async fn verify_submission(
             Verification::new(state, client, challenge.clone(), provider_origin(state))?;
         let json = serde_json::to_string(&vp).map_err(AppError::internal)?;
         let verified = verification
-            .run(json, move |json, policy, status| {
-                verify_blocking(json, policy, &required, status)
+            .run(json, move |json, policy, resolver, status| {
+                verify_blocking(json, policy, resolver, &required, status)
             })
             .await?;
         verified_holder(client, &verified)
@@ -478,21 +514,18 @@ async fn spend_challenge(state: &AppState, handle: &str, challenge: &str) -> Res
 fn verify_blocking(
     json: &str,
     policy: &VerificationPolicy,
+    resolver: &Resolver,
     required: &Requirements,
     source: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
     let verified = match &required.definition {
         Some(definition) => {
             presentation::verify_presentation_against_compiled(
-                json,
-                definition,
-                policy,
-                &CachedResolver,
-                source,
+                json, definition, policy, resolver, source,
             )?
             .0
         }
-        None => presentation::verify_presentation(json, policy, &CachedResolver, source)?,
+        None => presentation::verify_presentation(json, policy, resolver, source)?,
     };
     if let Some(query) = &required.dcql {
         check_dcql(&verified, query)?;

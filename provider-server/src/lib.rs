@@ -38,6 +38,7 @@ pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod did_cache;
+pub mod did_web;
 pub mod error;
 pub mod keys;
 pub mod login;
@@ -81,6 +82,8 @@ pub struct AppState {
     pub clock: clock::Clock,
     /// Where credential status lists come from.
     pub status_lists: credentials::status::StatusLists,
+    /// The `did:web` documents of trusted issuers.
+    pub web_dids: Arc<did_web::WebDids>,
     /// The origin of `config.issuer` (the `domain` presentations are bound to),
     /// parsed once rather than on every credential request.
     pub origin: Arc<str>,
@@ -97,6 +100,12 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("--issuer is not a URL: {e}"))?
             .origin()
             .ascii_serialization();
+        let roots = tls_roots(config.tls_root_ca.as_deref())?;
+        let status_lists = credentials::status::StatusLists::http(&roots)?;
+        let web_dids = did_web::WebDids::new(
+            &roots,
+            Duration::from_secs(u64::from(config.did_web_cache_secs)),
+        )?;
         let db = Db::connect(&config.database_url()).await?;
         let keys = Keys::init(&db, &config).await?;
         let identity = ProviderIdentity::init(&db, keys.at_rest()).await?;
@@ -113,9 +122,28 @@ impl AppState {
             identity: Arc::new(identity),
             session_boxes: Arc::new(session_boxes),
             clock: clock::Clock::system(),
-            status_lists: credentials::status::StatusLists::http()?,
+            status_lists,
+            web_dids: Arc::new(web_dids),
         })
     }
+}
+
+/// The certificates of `--tls-root-ca`, if given.
+///
+/// # Errors
+/// A file that cannot be read or holds no PEM certificate.
+fn tls_roots(path: Option<&std::path::Path>) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let pem = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("--tls-root-ca {}: {e}", path.display()))?;
+    let roots = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| anyhow::anyhow!("--tls-root-ca {}: {e}", path.display()))?;
+    if roots.is_empty() {
+        anyhow::bail!("--tls-root-ca {} holds no PEM certificate", path.display());
+    }
+    Ok(roots)
 }
 
 /// The HTTP application.

@@ -619,8 +619,8 @@ async fn verify(
     let verification =
         Verification::new(state, &client.config, tx.nonce.clone(), client_id(state))?;
     let verified = verification
-        .run(vp_token, move |vp_token, policy, status| {
-            requested.verify(vp_token, submission.as_deref(), policy, status)
+        .run(vp_token, move |vp_token, policy, resolver, status| {
+            requested.verify(vp_token, submission.as_deref(), policy, resolver, status)
         })
         .await?;
     credentials::verified_holder(&client.config, &verified)

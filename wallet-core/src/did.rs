@@ -1,6 +1,6 @@
 //! Decentralized identifiers (W3C DID Core 1.0): validated [`Did`] and [`DidUrl`]
-//! strings, [`DidDocument`]s, and offline resolution of `did:key` ([`key`]) and
-//! `did:jwk` ([`jwk`]).
+//! strings, [`DidDocument`]s, offline resolution of `did:key` ([`key`]) and
+//! `did:jwk` ([`jwk`]), and the pure parts of `did:web` ([`web`]).
 //!
 //! Untrusted strings are parsed once at the edge: a [`Did`] or [`DidUrl`] value is
 //! always syntactically valid and length-bounded. Resolving a DID URL to the key it
@@ -18,13 +18,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! `did:web` needs a network fetcher, which wallet-core does not have: it resolves to
-//! [`DidError::ResolverUnavailable`].
+//! `did:web` needs a network fetcher, which wallet-core does not have: [`resolve`]
+//! answers it with [`DidError::ResolverUnavailable`]. What does not need the network
+//! is in [`web`]: [`web::document_url`] gives the HTTPS URL to fetch, and
+//! [`web::parse_document`] checks and parses the fetched bytes into a [`DidDocument`].
+//! A caller with a fetcher reports fetch failures as [`DidError::ResolutionFailed`].
 
 mod document;
 mod identifier;
 pub mod jwk;
 pub mod key;
+pub mod web;
 
 use core::ops::Deref;
 
@@ -160,6 +164,54 @@ pub enum DidError {
         /// The key type found.
         key_type: KeyType,
     },
+    /// A `did:web` has no valid HTTPS document URL (did:web Method Specification,
+    /// "Read (Resolve)"); the reason names the rule it breaks.
+    #[error("invalid did:web: {0}")]
+    InvalidWebDid(&'static str),
+    /// A fetched DID document describes another DID: its `id` is not exactly the DID
+    /// that was resolved.
+    #[error("DID document id {actual:?} is not the DID resolved, {expected}")]
+    DocumentIdMismatch {
+        /// The DID resolved.
+        expected: String,
+        /// The document's `id` (at most 64 characters of it).
+        actual: String,
+    },
+    /// A verification method's id is not `<DID>#<fragment>` of the document's own DID.
+    #[error("verification method id {0} is not a fragment of the document's DID")]
+    ForeignMethodId(String),
+    /// A verification method's `controller` is not the document's DID: only keys the
+    /// DID controls itself are accepted from a fetched document.
+    #[error("verification method {id} is controlled by {controller}, not by the DID itself")]
+    ForeignController {
+        /// The method id.
+        id: String,
+        /// The controller the method names.
+        controller: String,
+    },
+    /// Two verification methods of a document have the same id (DID Core §5.2: ids
+    /// are unique within a document).
+    #[error("verification method id {0} appears more than once in the DID document")]
+    DuplicateMethodId(String),
+    /// A verification relationship references a method the document does not have.
+    #[error("{relationship} references {id}, which is not a verification method of the document")]
+    DanglingReference {
+        /// The relationship holding the reference.
+        relationship: Relationship,
+        /// The method id referenced.
+        id: String,
+    },
+    /// Fetching or reading a DID document failed (network, HTTP status, content
+    /// type, ...). wallet-core never returns this itself, as it fetches nothing; it is
+    /// here for callers that resolve `did:web` with their own fetcher, so that their
+    /// failures are [`DidError`]s too.
+    #[error("could not resolve {did}: {reason}")]
+    ResolutionFailed {
+        /// The DID being resolved.
+        did: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// Options for generating a DID document.
@@ -204,13 +256,14 @@ pub fn resolve(did: &Did) -> Result<DidDocument, DidError> {
 /// Resolves a DID offline to its document.
 ///
 /// # Errors
-/// [`DidError::ResolverUnavailable`] for `did:web`, [`DidError::UnsupportedMethod`]
-/// for any method other than `key`, `jwk` and `web`, and the method's own errors.
+/// [`DidError::ResolverUnavailable`] for `did:web` ([`web`] has the parts of resolving
+/// it that need no network), [`DidError::UnsupportedMethod`] for any method other than
+/// `key`, `jwk` and `web`, and the method's own errors.
 pub fn resolve_with(did: &Did, options: &ResolveOptions) -> Result<DidDocument, DidError> {
     match did.method() {
         key::METHOD => key::resolve(did, options),
         jwk::METHOD => jwk::resolve(did),
-        "web" => Err(DidError::ResolverUnavailable("did:web")),
+        web::METHOD => Err(DidError::ResolverUnavailable("did:web")),
         other => Err(DidError::UnsupportedMethod(
             other.chars().take(64).collect(),
         )),

@@ -6,7 +6,8 @@
 //! - [`keys`]: Ed25519, P-256 (ECDSA, ECDH), X25519 and RSA keys; private keys are
 //!   zeroized on drop and never `Debug`-printed.
 //! - [`jwk`]: JSON Web Keys (RFC 7517) and thumbprints (RFC 7638).
-//! - [`did`]: `did:key` and `did:jwk`, DID documents, DID URL dereferencing.
+//! - [`did`]: `did:key` and `did:jwk`, DID documents, DID URL dereferencing, and
+//!   `did:web` document URLs and fetched documents (the caller fetches).
 //! - [`jws`]: JWS compact serialization (RFC 7515) with strict, allow-listed verification.
 //! - [`jwe`]: JWE compact serialization (RFC 7516) to public keys and with direct keys.
 //! - [`jcs`]: JSON Canonicalization Scheme (RFC 8785).

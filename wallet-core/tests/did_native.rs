@@ -8,6 +8,7 @@ use wallet_core::did::{self, Did, DidDocument, DidUrl, resolve_verification_meth
 use wallet_core::encoding::{b64u_encode, multibase_encode};
 
 const ED_DID: &str = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp";
+const ED_X: &str = "z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW";
 
 fn exercise_url(s: &str) {
     if let Ok(url) = DidUrl::parse(s) {
@@ -24,6 +25,30 @@ fn exercise_did(s: &str) {
         assert_eq!(d.as_str(), s);
         assert_eq!(format!("did:{}:{}", d.method(), d.method_specific_id()), s);
         let _ = did::resolve(&d);
+        if let Ok(url) = did::web::document_url(&d) {
+            check_web_url(&url);
+        }
+    }
+}
+
+/// What a did:web document URL may look like, whatever the DID: HTTPS, no userinfo,
+/// no query or fragment, no dot segments, no empty segments, ending in `/did.json`.
+fn check_web_url(url: &str) {
+    let rest = url.strip_prefix("https://").unwrap();
+    assert!(rest.ends_with("/did.json"), "{url}");
+    assert!(!rest.contains(['@', '?', '#', '\\']), "{url}");
+    assert!(
+        !rest.bytes().any(|b| b.is_ascii_control() || !b.is_ascii()),
+        "{url}"
+    );
+    let mut segments = rest.split('/');
+    let authority = segments.next().unwrap();
+    assert!(
+        !authority.is_empty() && !authority.starts_with(':'),
+        "{url}"
+    );
+    for segment in segments {
+        assert!(!matches!(segment, "" | "." | ".."), "{url}");
     }
 }
 
@@ -46,6 +71,44 @@ proptest! {
         let s = format!("did:{method}:{msid}{tail}");
         exercise_did(&s);
         exercise_url(&s);
+    }
+
+    #[test]
+    fn web_dids_never_panic_and_give_well_formed_urls(
+        segments in proptest::collection::vec("(%[0-9A-Fa-f]{2}|[A-Za-z0-9._-]){0,12}", 1..6),
+    ) {
+        let s = format!("did:web:{}", segments.join(":"));
+        exercise_did(&s);
+    }
+
+    #[test]
+    fn arbitrary_bytes_as_a_web_document_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = did::web::parse_document(&bytes, &Did::parse("did:web:example.com").unwrap());
+    }
+
+    #[test]
+    fn web_document_shaped_json_never_panics(
+        id in "(did:web:example.com|did:web:other.example|)",
+        vm_id in "(#k|did:web:example.com#k|did:web:other.example#k|did:web:example.com|#)",
+        controller in "(did:web:example.com|did:web:other.example|x)",
+        reference in "(#k|#j|did:web:example.com#k|\\?q#k|/p#k)",
+        embedded in any::<bool>(),
+    ) {
+        let method = format!(
+            r#"{{"id":"{vm_id}","type":"Multikey","controller":"{controller}","publicKeyMultibase":"{ED_X}"}}"#
+        );
+        let assertion = if embedded { method.clone() } else { format!("\"{reference}\"") };
+        let json = format!(
+            r#"{{"id":"{id}","verificationMethod":[{method}],"authentication":["{reference}"],"assertionMethod":[{assertion}]}}"#
+        );
+        let did = Did::parse("did:web:example.com").unwrap();
+        if let Ok(doc) = did::web::parse_document(json.as_bytes(), &did) {
+            let _ = doc.to_json();
+            for m in doc.verification_methods() {
+                prop_assert_eq!(m.controller(), &did);
+                prop_assert_eq!(m.id().did(), &did);
+            }
+        }
     }
 
     #[test]
@@ -118,4 +181,7 @@ fn deeply_nested_document_is_an_error_not_a_stack_overflow() {
         "]".repeat(10_000)
     );
     assert!(DidDocument::from_json(&json).is_err());
+    let web = Did::parse("did:web:example.com").unwrap();
+    let json = format!("{}{}", "[".repeat(30_000), "]".repeat(30_000));
+    assert!(did::web::parse_document(json.as_bytes(), &web).is_err());
 }

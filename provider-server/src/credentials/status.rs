@@ -29,12 +29,12 @@ impl core::fmt::Debug for StatusLists {
 }
 
 impl StatusLists {
-    /// Fetches over HTTP(S).
+    /// Fetches over HTTP(S), trusting the Mozilla roots and `extra_roots`.
     ///
     /// # Errors
     /// When the HTTP client cannot be built.
-    pub fn http() -> Result<Self, reqwest::Error> {
-        Ok(Self(Arc::new(HttpStatusLists::new()?)))
+    pub fn http(extra_roots: &[reqwest::Certificate]) -> Result<Self, reqwest::Error> {
+        Ok(Self(Arc::new(HttpStatusLists::with_roots(extra_roots)?)))
     }
 
     /// Serves `source` (e.g. [`wallet_core::status_list::StaticStatusLists`]).
@@ -57,12 +57,24 @@ impl HttpStatusLists {
     /// # Errors
     /// When the HTTP client cannot be built.
     pub fn new() -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        Self::with_roots(&[])
+    }
+
+    /// [`HttpStatusLists::new`], also trusting `extra_roots` (`--tls-root-ca`).
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built.
+    pub fn with_roots(extra_roots: &[reqwest::Certificate]) -> Result<Self, reqwest::Error> {
+        let mut builder = reqwest::Client::builder()
             .timeout(STATUS_FETCH_TIMEOUT)
             .connect_timeout(STATUS_FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(MAX_STATUS_REDIRECTS))
-            .build()?;
-        Ok(Self { client })
+            .redirect(reqwest::redirect::Policy::limited(MAX_STATUS_REDIRECTS));
+        for root in extra_roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        Ok(Self {
+            client: builder.build()?,
+        })
     }
 
     async fn fetch(&self, url: &str) -> Result<Value, String> {

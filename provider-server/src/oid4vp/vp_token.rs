@@ -37,7 +37,7 @@ use wallet_core::status_list::StatusListSource;
 
 use crate::clients::LoginConfiguration;
 use crate::credentials;
-use crate::did_cache::CachedResolver;
+use crate::did_web::Resolver;
 use crate::error::AppError;
 
 /// Most parameters in one Authorization Response.
@@ -323,14 +323,22 @@ impl Requested {
         vp_token: &str,
         submission: Option<&str>,
         policy: &VerificationPolicy,
+        resolver: &Resolver,
         status: &dyn StatusListSource,
     ) -> Result<VerifiedPresentation, AppError> {
         match self {
             Self::Dcql {
                 query, definition, ..
-            } => verify_dcql(query, definition.as_ref(), vp_token, policy, status),
+            } => verify_dcql(
+                query,
+                definition.as_ref(),
+                vp_token,
+                policy,
+                resolver,
+                status,
+            ),
             Self::Pex { definition, .. } => {
-                verify_pex(definition, vp_token, submission, policy, status)
+                verify_pex(definition, vp_token, submission, policy, resolver, status)
             }
         }
     }
@@ -340,13 +348,11 @@ impl Requested {
 fn verify_ldp_vp(
     item: &Value,
     policy: &VerificationPolicy,
+    resolver: &Resolver,
     status: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
     Ok(presentation::verify_presentation_value(
-        item,
-        policy,
-        &CachedResolver,
-        status,
+        item, policy, resolver, status,
     )?)
 }
 
@@ -356,21 +362,16 @@ fn verify_for_format(
     format: &str,
     item: &Value,
     policy: &VerificationPolicy,
+    resolver: &Resolver,
     status: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
     match (format, item) {
-        ("ldp_vc", Value::Object(_)) => verify_ldp_vp(item, policy, status),
+        ("ldp_vc", Value::Object(_)) => verify_ldp_vp(item, policy, resolver, status),
         ("jwt_vc_json", Value::String(token)) => Ok(presentation::verify_vp_jwt_presentation(
-            token,
-            policy,
-            &CachedResolver,
-            status,
+            token, policy, resolver, status,
         )?),
         ("dc+sd-jwt", Value::String(token)) => Ok(presentation::verify_sd_jwt_presentation(
-            token,
-            policy,
-            &CachedResolver,
-            status,
+            token, policy, resolver, status,
         )?),
         ("ldp_vc", _) => Err(bad(
             "an ldp_vc presentation must be a JSON Verifiable Presentation (ldp_vp)",
@@ -391,6 +392,7 @@ fn verify_dcql(
     definition: Option<&PresentationDefinition>,
     vp_token: &str,
     policy: &VerificationPolicy,
+    resolver: &Resolver,
     status: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
     let shape = "vp_token must be a JSON object mapping credential query ids to arrays of \
@@ -444,7 +446,7 @@ fn verify_dcql(
             .find(|c| c.id == *id)
             .map_or("", |c| c.format.as_str());
         for item in value.as_array().into_iter().flatten() {
-            let vp = verify_for_format(format, item, policy, status)?;
+            let vp = verify_for_format(format, item, policy, resolver, status)?;
             // §8.1: each Presentation is of one Credential matching the query.
             if vp.credentials.len() != 1 {
                 return Err(bad(format!(
@@ -522,6 +524,7 @@ fn verify_pex(
     vp_token: &str,
     submission: Option<&str>,
     policy: &VerificationPolicy,
+    resolver: &Resolver,
     status: &dyn StatusListSource,
 ) -> Result<VerifiedPresentation, AppError> {
     let submission = submission.ok_or_else(|| {
@@ -554,10 +557,13 @@ fn verify_pex(
     let mut envelopes = Vec::with_capacity(items.len());
     for item in &items {
         let (envelope, vp) = match item {
-            Value::Object(_) => (Envelope::Ldp, verify_ldp_vp(item, policy, status)?),
+            Value::Object(_) => (
+                Envelope::Ldp,
+                verify_ldp_vp(item, policy, resolver, status)?,
+            ),
             Value::String(token) => (
                 Envelope::Jwt,
-                presentation::verify_vp_jwt_presentation(token, policy, &CachedResolver, status)?,
+                presentation::verify_vp_jwt_presentation(token, policy, resolver, status)?,
             ),
             _ => {
                 return Err(bad(

@@ -475,7 +475,9 @@ impl DidDocument {
         &self.id
     }
 
-    /// The `@context` entries.
+    /// The `@context` entries: empty only for a document read from the plain JSON
+    /// representation (DID Core §6.2) that had none, such as a `did:web` document
+    /// parsed by [`super::web::parse_document`].
     #[must_use]
     pub fn context(&self) -> &[Value] {
         &self.context
@@ -581,7 +583,11 @@ impl DidDocument {
     /// Only if a method cannot be encoded (see [`VerificationMethod::to_json_value`]).
     pub fn to_json_value(&self) -> Result<Value, DidError> {
         let mut m = Map::new();
-        m.insert("@context".into(), Value::Array(self.context.clone()));
+        // Only a plain-JSON document that had no `@context` has an empty one; writing
+        // `"@context": []` would not be valid JSON-LD (DID Core §6.3.1).
+        if !self.context.is_empty() {
+            m.insert("@context".into(), Value::Array(self.context.clone()));
+        }
         m.insert("id".into(), Value::String(self.id.to_string()));
         if !self.verification_method.is_empty() {
             let methods = self
@@ -641,21 +647,37 @@ impl DidDocument {
     /// [`DidError::InvalidDocument`] for a structural problem, and the errors of
     /// [`VerificationMethod::from_json_value`].
     pub fn from_json_value(value: &Value) -> Result<Self, DidError> {
+        Self::parse_value(value, ContextRule::Required)
+    }
+
+    /// As [`DidDocument::from_json_value`], but for the plain JSON representation
+    /// (`application/did+json`, DID Core §6.2), where `@context` is optional: a
+    /// document without one gets an empty [`DidDocument::context`]. A `@context` that
+    /// is present must still start with [`DID_CONTEXT_V1`].
+    pub(super) fn from_plain_json_value(value: &Value) -> Result<Self, DidError> {
+        Self::parse_value(value, ContextRule::Optional)
+    }
+
+    fn parse_value(value: &Value, context_rule: ContextRule) -> Result<Self, DidError> {
         let obj = value
             .as_object()
             .ok_or_else(|| DidError::InvalidDocument("not a JSON object".into()))?;
         let id = Did::parse(str_member(obj, "id")?)?;
         let mut doc = Self::new(id.clone());
-        doc.context = match obj.get("@context") {
-            Some(Value::Array(items)) => items.clone(),
-            Some(s @ Value::String(_)) => vec![s.clone()],
+        doc.context = match (obj.get("@context"), context_rule) {
+            (Some(Value::Array(items)), _) => items.clone(),
+            (Some(s @ Value::String(_)), _) => vec![s.clone()],
+            (None, ContextRule::Optional) => Vec::new(),
             _ => {
                 return Err(DidError::InvalidDocument(
                     "@context missing or invalid".into(),
                 ));
             }
         };
-        if doc.context.first().and_then(Value::as_str) != Some(DID_CONTEXT_V1) {
+        // A `@context` that is present, even in plain JSON, must be valid JSON-LD.
+        if obj.contains_key("@context")
+            && doc.context.first().and_then(Value::as_str) != Some(DID_CONTEXT_V1)
+        {
             return Err(DidError::InvalidDocument(
                 "the first @context must be https://www.w3.org/ns/did/v1".into(),
             ));
@@ -714,6 +736,14 @@ impl DidDocument {
         }
         Ok(doc)
     }
+}
+
+/// Whether a parsed document must carry `@context` (JSON-LD, DID Core §6.3) or may
+/// leave it out (plain JSON, DID Core §6.2).
+#[derive(Clone, Copy)]
+enum ContextRule {
+    Required,
+    Optional,
 }
 
 impl Serialize for DidDocument {
