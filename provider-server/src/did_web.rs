@@ -27,6 +27,7 @@ use wallet_core::data_integrity::{MethodResolver, ResolvedMethod};
 use wallet_core::did::web::{self, MAX_DOCUMENT_BYTES};
 use wallet_core::did::{Did, DidDocument, DidError, DidUrl};
 
+use crate::credentials::status::read_limited;
 use crate::did_cache::CachedResolver;
 
 /// Time limit for fetching one DID document.
@@ -123,25 +124,12 @@ impl WebDids {
                 response.status().as_u16()
             ));
         }
-        let too_large = || format!("{url} is larger than {MAX_DOCUMENT_BYTES} bytes");
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_DOCUMENT_BYTES as u64)
-        {
-            return Err(too_large());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
+        read_limited(&mut response, MAX_DOCUMENT_BYTES)
             .await
-            .map_err(|e| format!("reading {url} failed: {e}"))?
-        {
-            if body.len().saturating_add(chunk.len()) > MAX_DOCUMENT_BYTES {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| match e {
+                None => format!("{url} is larger than {MAX_DOCUMENT_BYTES} bytes"),
+                Some(e) => format!("reading {url} failed: {e}"),
+            })
     }
 }
 

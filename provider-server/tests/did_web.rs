@@ -155,6 +155,12 @@ impl DocumentHost {
 async fn provider(host: &DocumentHost, trusted: &[&Party]) -> (Provider, String) {
     let ca = host.ca_pem.path().to_owned();
     let p = Provider::start_on(None, None, move |c| c.tls_root_ca = Some(ca)).await;
+    let client_id = client_for(&p, trusted).await;
+    (p, client_id)
+}
+
+/// A client of `p` trusting `trusted`; its `client_id`.
+async fn client_for(p: &Provider, trusted: &[&Party]) -> String {
     let client = clients::create(
         &p.state.db,
         NewClient {
@@ -167,7 +173,7 @@ async fn provider(host: &DocumentHost, trusted: &[&Party]) -> (Provider, String)
     )
     .await
     .unwrap();
-    (p, client.config.client_id)
+    client.config.client_id
 }
 
 /// A whole Credential API login presenting an email credential from `issuer`:
@@ -270,19 +276,8 @@ async fn without_the_ca_the_document_host_is_not_trusted() {
     let host = DocumentHost::start().await;
     let issuer = host.issuer(&[], "assertionMethod", |_| {});
     let p = Provider::start().await;
-    let client = clients::create(
-        &p.state.db,
-        NewClient {
-            name: Some("did:web RP".into()),
-            redirect_uris: vec![REDIRECT.into()],
-            presentation_definition: Some(email_definition()),
-            trusted_issuers: vec![issuer.did.as_str().to_owned()],
-            ..NewClient::default()
-        },
-    )
-    .await
-    .unwrap();
-    let (status, body) = login_with(&p, &client.config.client_id, &issuer).await;
+    let client_id = client_for(&p, &[&issuer]).await;
+    let (status, body) = login_with(&p, &client_id, &issuer).await;
     refused(status, &body, "could not resolve");
     assert_eq!(
         host.requests(),

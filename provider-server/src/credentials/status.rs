@@ -95,23 +95,11 @@ impl HttpStatusLists {
         if !response.status().is_success() {
             return Err(format!("HTTP status {}", response.status().as_u16()));
         }
-        if response
-            .content_length()
-            .is_some_and(|n| n > MAX_STATUS_LIST_BYTES as u64)
-        {
-            return Err("status list too large".into());
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| format!("reading failed: {e}"))?
-        {
-            if body.len().saturating_add(chunk.len()) > MAX_STATUS_LIST_BYTES {
-                return Err("status list too large".into());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = match read_limited(&mut response, MAX_STATUS_LIST_BYTES).await {
+            Ok(body) => body,
+            Err(None) => return Err("status list too large".into()),
+            Err(Some(e)) => return Err(format!("reading failed: {e}")),
+        };
         let text = String::from_utf8(body).map_err(|_| "not UTF-8".to_owned())?;
         let trimmed = text.trim();
         // A VC-JWT list is a compact JWS; wallet-core takes it as a JSON string.
@@ -120,6 +108,25 @@ impl HttpStatusLists {
         }
         wallet_core::jcs::parse(trimmed).map_err(|_| "not JSON".to_owned())
     }
+}
+
+/// The body of `response`, if it is at most `max` bytes (announced and actually
+/// read). The error is `None` for a larger body, else the read error.
+pub(crate) async fn read_limited(
+    response: &mut reqwest::Response,
+    max: usize,
+) -> Result<Vec<u8>, Option<reqwest::Error>> {
+    if response.content_length().is_some_and(|n| n > max as u64) {
+        return Err(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+        if body.len().saturating_add(chunk.len()) > max {
+            return Err(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 impl StatusListSource for HttpStatusLists {
