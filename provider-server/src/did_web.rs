@@ -27,7 +27,7 @@ use wallet_core::data_integrity::{MethodResolver, ResolvedMethod};
 use wallet_core::did::web::{self, MAX_DOCUMENT_BYTES};
 use wallet_core::did::{Did, DidDocument, DidError, DidUrl};
 
-use crate::credentials::status::read_limited;
+use crate::credentials::status::{block_on, read_limited};
 use crate::did_cache::CachedResolver;
 
 /// Time limit for fetching one DID document.
@@ -69,8 +69,8 @@ impl WebDids {
         })
     }
 
-    /// The document of `did`, from the cache or fetched. Blocks: call it only on a
-    /// thread that may block inside the runtime (a `spawn_blocking` task).
+    /// The document of `did`, from the cache or fetched. A fetch blocks: see
+    /// [`block_on`].
     ///
     /// # Errors
     /// [`DidError::ResolutionFailed`] when it cannot be fetched, and the errors of
@@ -84,9 +84,9 @@ impl WebDids {
             did: did.as_str().to_owned(),
             reason,
         };
-        let handle = tokio::runtime::Handle::try_current()
-            .map_err(|_| failed("no async runtime to fetch with".into()))?;
-        let bytes = handle.block_on(self.fetch(&url)).map_err(failed)?;
+        let bytes = block_on(self.fetch(&url))
+            .map_err(|e| failed(e.into()))?
+            .map_err(failed)?;
         let document = Arc::new(web::parse_document(&bytes, did)?);
         if let Ok(mut cache) = self.cache.lock() {
             if cache.len() >= CACHE_CAPACITY {

@@ -30,7 +30,9 @@ use provider_server::config::Oid4vpResponseMode;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use support::{Provider, REDIRECT, params_of};
-use wallet::{Party, email_credential, error_of, now, party};
+use wallet::{
+    Party, email_credential, email_credential_with, error_of, now, party, revocation_list,
+};
 use wallet_core::encoding::{b64u_decode, b64u_encode};
 use wallet_core::jwe::{self, ContentEncryption, EncryptOptions, KeyManagement};
 use wallet_core::jwk::Jwk;
@@ -1229,6 +1231,67 @@ async fn plain_direct_post_when_configured() {
     let (st, body) = direct_post(&s.p, ro.str("response_uri"), &[("response", &jwe)]).await;
     refused(st, &body, "asked for a plain direct_post response");
     let (st, body) = post_answer(&s.p, &ro, &answer).await;
+    assert_eq!(st, 200, "{body}");
+    let code = response_code_of(body["redirect_uri"].as_str().unwrap());
+    assert_eq!(finish_login(&s, &rp, b, &code).await, "holder@example.com");
+}
+
+/// A `vp_token` whose text hides `credentialStatus` behind a JSON escape (the proof
+/// still verifies: it signs the canonical form) is not routed to the blocking pool,
+/// so its status list is fetched from a worker thread: that must work, not panic.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_list_hidden_by_a_json_escape_is_still_fetched() {
+    let mut s = setup_with(|_| {}).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/status/1", listener.local_addr().unwrap());
+    let list = revocation_list(&s.issuer, &url, 7, 0);
+    let app = axum::Router::new().route(
+        "/status/1",
+        axum::routing::get(move || {
+            let list = list.clone();
+            async move { axum::Json(list) }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let entry = url.clone();
+    let credential = email_credential_with(
+        &s.issuer,
+        &s.wallet.holder.did,
+        "holder@example.com",
+        now() + 86_400,
+        |m| {
+            m.insert(
+                "credentialStatus".into(),
+                json!({
+                    "id": format!("{entry}#7"),
+                    "type": "BitstringStatusListEntry",
+                    "statusPurpose": "revocation",
+                    "statusListIndex": "7",
+                    "statusListCredential": entry,
+                }),
+            );
+        },
+    );
+    s.wallet.credentials = vec![Held::Json(credential)];
+    let rp = rp(&s).await;
+    let b = begin(&s, &rp).await;
+    let link = wallet_link(&s.p, &b.lc).await;
+    let ro = fetch_request_object(&s.p, &link, None).await;
+    let answer = s.wallet.answer(&ro, |_| {});
+    // "credentialStatus" and every "status" (member names and values alike) written
+    // with a \u escape: the same JSON, and none of the text the provider looks for.
+    let hidden = answer
+        .vp_token
+        .replace("credentialStatus", "credential\\u0053tatus")
+        .replace("status", "\\u0073tatus");
+    assert!(
+        !hidden.contains("credentialStatus") && !hidden.contains("status"),
+        "{hidden}"
+    );
+    // The vp_token as a JSON string in the payload keeps its text as sent.
+    let payload = json!({"vp_token": hidden, "state": ro.str("state")});
+    let jwe = encrypt_response(&ro, &payload, None);
+    let (st, body) = direct_post(&s.p, ro.str("response_uri"), &[("response", &jwe)]).await;
     assert_eq!(st, 200, "{body}");
     let code = response_code_of(body["redirect_uri"].as_str().unwrap());
     assert_eq!(finish_login(&s, &rp, b, &code).await, "holder@example.com");

@@ -3,7 +3,8 @@
 //!
 //! wallet-core's [`StatusListSource`] is synchronous, so verification runs on a
 //! blocking thread ([`tokio::task::spawn_blocking`]) and [`HttpStatusLists`] drives
-//! its async HTTP request to completion there with the runtime's handle.
+//! its async HTTP request to completion there with the runtime's handle
+//! ([`block_on`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,6 +111,26 @@ impl HttpStatusLists {
     }
 }
 
+/// Runs `future` to completion from synchronous verification code. Meant for the
+/// blocking pool, where verification that may fetch runs
+/// ([`crate::credentials::Verification::run`] decides that from the presentation's
+/// text). A presentation that fetches although its text did not say so (JSON escapes
+/// can hide a member name) is verified on a worker thread instead: on the
+/// multi-threaded runtime the server runs on, the worker is then handed over with
+/// `block_in_place` rather than blocked, so that is no panic either. (On a
+/// current-thread runtime, as in tests, this must be called from the blocking pool.)
+///
+/// # Errors
+/// When there is no runtime.
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, &'static str> {
+    let handle =
+        tokio::runtime::Handle::try_current().map_err(|_| "no async runtime to fetch with")?;
+    Ok(match handle.runtime_flavor() {
+        tokio::runtime::RuntimeFlavor::CurrentThread => handle.block_on(future),
+        _ => tokio::task::block_in_place(|| handle.block_on(future)),
+    })
+}
+
 /// The body of `response`, if it is at most `max` bytes (announced and actually
 /// read). The error is `None` for a larger body, else the read error.
 pub(crate) async fn read_limited(
@@ -135,10 +156,8 @@ impl StatusListSource for HttpStatusLists {
             url: url.chars().take(256).collect(),
             reason,
         };
-        let handle = tokio::runtime::Handle::try_current()
-            .map_err(|_| fail("no async runtime to fetch with".into()))?;
-        // Only ever called on a `spawn_blocking` thread (see the module docs), where
-        // blocking on the runtime is allowed.
-        handle.block_on(self.fetch(url)).map_err(fail)
+        block_on(self.fetch(url))
+            .map_err(|e| fail(e.into()))?
+            .map_err(fail)
     }
 }
