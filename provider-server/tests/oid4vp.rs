@@ -31,7 +31,8 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use support::{Provider, REDIRECT, params_of};
 use wallet::{
-    Party, email_credential, email_credential_with, error_of, now, party, revocation_list,
+    Party, email_credential, email_credential_with, error_of, now, party, revocation_entry,
+    revocation_list,
 };
 use wallet_core::encoding::{b64u_decode, b64u_encode};
 use wallet_core::jwe::{self, ContentEncryption, EncryptOptions, KeyManagement};
@@ -1260,16 +1261,7 @@ async fn status_list_hidden_by_a_json_escape_is_still_fetched() {
         "holder@example.com",
         now() + 86_400,
         |m| {
-            m.insert(
-                "credentialStatus".into(),
-                json!({
-                    "id": format!("{entry}#7"),
-                    "type": "BitstringStatusListEntry",
-                    "statusPurpose": "revocation",
-                    "statusListIndex": "7",
-                    "statusListCredential": entry,
-                }),
-            );
+            m.insert("credentialStatus".into(), revocation_entry(&entry, 7));
         },
     );
     s.wallet.credentials = vec![Held::Json(credential)];

@@ -601,13 +601,7 @@ async fn revoked_credential_is_refused_via_a_status_list_over_http() {
         |m| {
             m.insert(
                 "credentialStatus".into(),
-                json!({
-                    "id": format!("{entry_url}#4242"),
-                    "type": "BitstringStatusListEntry",
-                    "statusPurpose": "revocation",
-                    "statusListIndex": "4242",
-                    "statusListCredential": entry_url
-                }),
+                wallet::revocation_entry(&entry_url, 4242),
             );
         },
     )];

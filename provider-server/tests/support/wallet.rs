@@ -78,6 +78,17 @@ pub fn sign(doc: &Map<String, Value>, issuer: &Party) -> Map<String, Value> {
     data_integrity::add_proof(doc, &options, &issuer.key).unwrap()
 }
 
+/// A `credentialStatus` entry: revocation bit `index` of the list at `url`.
+pub fn revocation_entry(url: &str, index: u64) -> Value {
+    json!({
+        "id": format!("{url}#{index}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": index.to_string(),
+        "statusListCredential": url,
+    })
+}
+
 /// A W3C Bitstring Status List credential at `url` by `issuer`, with entry
 /// `index` of a `revocation` list set to `bit`.
 pub fn revocation_list(issuer: &Party, url: &str, index: u64, bit: u8) -> Value {
