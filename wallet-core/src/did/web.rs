@@ -37,8 +37,6 @@
 //!   `<DID>#<fragment>` of the DID itself and controlled by it, ids are unique, and
 //!   every reference in a verification relationship names a method of the document.
 
-use core::fmt::Write as _;
-
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -223,34 +221,13 @@ fn check_references(doc: &DidDocument) -> Result<(), DidError> {
     Ok(())
 }
 
-/// Decodes `%XX` sequences; the result must be UTF-8.
+/// Decodes `%XX` sequences (a [`Did`] admits only well-formed ones); the result must
+/// be UTF-8.
 fn percent_decode(s: &str) -> Result<String, DidError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            // `Did` admits only well-formed `%XX`; checked again rather than assumed.
-            let hi = bytes.get(i + 1).and_then(|&c| hex_value(c));
-            let lo = bytes.get(i + 2).and_then(|&c| hex_value(c));
-            let (Some(hi), Some(lo)) = (hi, lo) else {
-                return Err(DidError::InvalidWebDid("malformed percent-encoding"));
-            };
-            out.push((hi << 4) | lo);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out)
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(std::borrow::Cow::into_owned)
         .map_err(|_| DidError::InvalidWebDid("percent-encoded bytes are not UTF-8"))
-}
-
-fn hex_value(c: u8) -> Option<u8> {
-    char::from(c)
-        .to_digit(16)
-        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// Checks the decoded first segment (`host` or `host:port`) and appends it to `url`.
@@ -363,15 +340,18 @@ fn check_path_segment(segment: &str) -> Result<(), DidError> {
     Ok(())
 }
 
+/// Every byte but RFC 3986 `unreserved` (`ALPHA / DIGIT / "-" / "." / "_" / "~"`).
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Appends `segment` with every byte other than RFC 3986 `unreserved`
-/// (`ALPHA / DIGIT / "-" / "." / "_" / "~"`) percent-encoded.
+/// percent-encoded.
 fn push_path_segment(segment: &str, url: &mut String) {
-    for b in segment.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            url.push(char::from(b));
-        } else {
-            // Writing to a String cannot fail.
-            let _ = write!(url, "%{b:02X}");
-        }
-    }
+    url.extend(percent_encoding::utf8_percent_encode(
+        segment,
+        NOT_UNRESERVED,
+    ));
 }
