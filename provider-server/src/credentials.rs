@@ -25,12 +25,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use wallet_core::credential_api::{EncryptedMessage, Message, MessageBody};
 use wallet_core::dcql::{self, DcqlQuery};
-use wallet_core::encoding::hex_encode;
 use wallet_core::pex::{CompiledDefinition, PresentationDefinition};
 use wallet_core::presentation::{
     self, TrustList, VerificationPolicy, VerifiedPresentation, verify_dcql_response,
 };
-use wallet_core::random::{OsRandom, SecureRandom as _};
+use wallet_core::random::OsRandom;
 use wallet_core::status_list::StatusListSource;
 
 use crate::AppState;
@@ -118,9 +117,7 @@ fn json_response(body: String) -> Response {
 
 /// A presentation challenge: [`VP_CHALLENGE_LEN`] random bytes, hex.
 pub(crate) fn fresh_vp_challenge() -> Result<String, AppError> {
-    Ok(hex_encode(OsRandom.bytes::<VP_CHALLENGE_LEN>().map_err(
-        |_| AppError::internal("OS random source failed"),
-    )?))
+    web::random_hex::<VP_CHALLENGE_LEN>()
 }
 
 /// `GET /api/v1/credentials` → `200 EncryptedMessage` holding a
@@ -412,13 +409,9 @@ fn may_need_status_list(input: &str) -> bool {
     mentions_any(input, &["credentialStatus", "status"])
 }
 
-/// Whether `input` (a presentation in any form) contains `needle`, in the clear or
-/// in a base64url-encoded JWT or SD-JWT part.
-pub(crate) fn mentions(input: &str, needle: &str) -> bool {
-    mentions_any(input, &[needle])
-}
-
-fn mentions_any(input: &str, needles: &[&str]) -> bool {
+/// Whether `input` (a presentation in any form) contains one of `needles`, in the
+/// clear or in a base64url-encoded JWT or SD-JWT part (each part decoded once).
+pub(crate) fn mentions_any(input: &str, needles: &[&str]) -> bool {
     if needles.iter().any(|n| input.contains(n)) {
         return true;
     }

@@ -27,7 +27,7 @@ use wallet_core::data_integrity::{MethodResolver, ResolvedMethod};
 use wallet_core::did::web::{self, MAX_DOCUMENT_BYTES};
 use wallet_core::did::{Did, DidDocument, DidError, DidUrl};
 
-use crate::credentials::status::{block_on, read_limited};
+use crate::credentials::status::{block_on, outbound_client, read_limited};
 use crate::did_cache::CachedResolver;
 
 /// Time limit for fetching one DID document.
@@ -54,16 +54,11 @@ impl WebDids {
         extra_roots: &[reqwest::Certificate],
         ttl: Duration,
     ) -> Result<Self, reqwest::Error> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(true);
-        for root in extra_roots {
-            builder = builder.add_root_certificate(root.clone());
-        }
         Ok(Self {
-            client: builder.build()?,
+            client: outbound_client(FETCH_TIMEOUT, extra_roots)
+                .redirect(reqwest::redirect::Policy::none())
+                .https_only(true)
+                .build()?,
             ttl,
             cache: Mutex::new(HashMap::new()),
         })
@@ -157,11 +152,11 @@ impl Resolver {
     /// inside a base64url-encoded JWT or SD-JWT part.
     #[must_use]
     pub fn may_fetch(&self, text: &str) -> bool {
-        !self.resolvable.is_empty()
-            && self
-                .resolvable
-                .iter()
-                .any(|did| crate::credentials::mentions(text, did))
+        if self.resolvable.is_empty() {
+            return false;
+        }
+        let dids: Vec<&str> = self.resolvable.iter().map(String::as_str).collect();
+        crate::credentials::mentions_any(text, &dids)
     }
 }
 

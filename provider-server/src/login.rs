@@ -13,7 +13,6 @@ use subtle::ConstantTimeEq as _;
 use wallet_core::did::{self, DidUrl};
 use wallet_core::encoding::{hex_decode, hex_encode};
 use wallet_core::keys::PublicKey;
-use wallet_core::random::{OsRandom, SecureRandom as _};
 
 use crate::AppState;
 use crate::clients;
@@ -84,9 +83,7 @@ pub async fn create_session(
 
 /// A key-exchange challenge: [`CHALLENGE_LEN`] random bytes, hex.
 fn fresh_challenge() -> Result<String, AppError> {
-    Ok(hex_encode(OsRandom.bytes::<CHALLENGE_LEN>().map_err(
-        |_| AppError::internal("OS random source failed"),
-    )?))
+    web::random_hex::<CHALLENGE_LEN>()
 }
 
 /// A live (unexpired, unfinished) login session.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use sha2::{Digest as _, Sha256};
-use wallet_core::encoding::b64u_encode;
+use wallet_core::encoding::{b64u_encode, hex_encode};
 use wallet_core::random::{OsRandom, SecureRandom as _};
 
 use crate::error::AppError;
@@ -95,6 +95,17 @@ pub fn random_handle() -> Result<String, AppError> {
     // 48 bits of milliseconds last until the year 10889.
     let prefix = millis & 0xffff_ffff_ffff;
     Ok(format!("{prefix:012x}{}", b64u_encode(bytes)))
+}
+
+/// `N` random bytes, hex (challenges).
+///
+/// # Errors
+/// When the OS random source fails.
+pub fn random_hex<const N: usize>() -> Result<String, AppError> {
+    OsRandom
+        .bytes::<N>()
+        .map(hex_encode)
+        .map_err(|_| AppError::internal("OS random source failed"))
 }
 
 /// The stored form of a secret handle: its time prefix, then

@@ -66,15 +66,10 @@ impl HttpStatusLists {
     /// # Errors
     /// When the HTTP client cannot be built.
     pub fn with_roots(extra_roots: &[reqwest::Certificate]) -> Result<Self, reqwest::Error> {
-        let mut builder = reqwest::Client::builder()
-            .timeout(STATUS_FETCH_TIMEOUT)
-            .connect_timeout(STATUS_FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(MAX_STATUS_REDIRECTS));
-        for root in extra_roots {
-            builder = builder.add_root_certificate(root.clone());
-        }
         Ok(Self {
-            client: builder.build()?,
+            client: outbound_client(STATUS_FETCH_TIMEOUT, extra_roots)
+                .redirect(reqwest::redirect::Policy::limited(MAX_STATUS_REDIRECTS))
+                .build()?,
         })
     }
 
@@ -109,6 +104,21 @@ impl HttpStatusLists {
         }
         wallet_core::jcs::parse(trimmed).map_err(|_| "not JSON".to_owned())
     }
+}
+
+/// An HTTP client for the provider's own requests during verification: `timeout` for
+/// connecting and for the whole request, the Mozilla roots plus `extra_roots`
+/// (`--tls-root-ca`).
+pub(crate) fn outbound_client(
+    timeout: std::time::Duration,
+    extra_roots: &[reqwest::Certificate],
+) -> reqwest::ClientBuilder {
+    extra_roots.iter().fold(
+        reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout),
+        |builder, root| builder.add_root_certificate(root.clone()),
+    )
 }
 
 /// Runs `future` to completion from synchronous verification code. Meant for the
