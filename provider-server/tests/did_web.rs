@@ -19,7 +19,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use wallet::{Party, Wallet, email_credential, email_definition, error_of, now, post_credentials};
+use wallet::{Party, Wallet, email_credential, email_definition, now, post_credentials, refused};
 use wallet_core::did::{self, Did};
 use wallet_core::keys::{KeyType, PrivateKey};
 use wallet_core::random::OsRandom;
@@ -189,16 +189,6 @@ async fn login_with(p: &Provider, client_id: &str, issuer: &Party) -> (u16, Valu
     let request = wallet.request(p, &lc).await;
     let vp = wallet.present(&request, |_| {});
     post_credentials(p, &lc, &wallet.submit(&request, vp)).await
-}
-
-fn refused(status: u16, body: &Value, needle: &str) {
-    assert_eq!(status, 400, "{body}");
-    let (code, description) = error_of(body);
-    assert_eq!(code, "invalid_request", "{body}");
-    assert!(
-        description.contains(needle),
-        "expected {needle:?} in {description:?}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

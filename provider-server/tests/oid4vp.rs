@@ -31,8 +31,8 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use support::{Provider, REDIRECT, params_of};
 use wallet::{
-    Party, email_credential, email_credential_with, error_of, now, party, revocation_entry,
-    revocation_list,
+    Party, email_credential, email_credential_with, error_of, now, party, refused,
+    revocation_entry, revocation_list,
 };
 use wallet_core::encoding::{b64u_decode, b64u_encode};
 use wallet_core::jwe::{self, ContentEncryption, EncryptOptions, KeyManagement};
@@ -203,18 +203,6 @@ async fn finish_login(s: &Setup, rp: &Rp, b: Begun, response_code: &str) -> Stri
     assert_eq!(st, 200, "{body}");
     let redirect_to = body["redirect_to"].as_str().unwrap().to_owned();
     rp_finishes(rp, b, s, &redirect_to).await
-}
-
-/// A 400 `invalid_request` whose description contains `needle`.
-fn refused(status: u16, body: &Value, needle: &str) {
-    assert_eq!(status, 400, "{body}");
-    let (code, description) = error_of(body);
-    assert_eq!(code, "invalid_request", "{body}");
-    assert!(
-        description.contains(needle),
-        "expected {needle:?} in {description:?}"
-    );
-    assert!(!description.contains(['\r', '\n', '\t']));
 }
 
 #[tokio::test]
@@ -1132,6 +1120,17 @@ async fn encrypted_response_failures_spend_nothing() {
         )
         .unwrap()
     };
+    let plain = payload.to_string();
+    let mut no_kid = jwk.clone();
+    no_kid.kid = None;
+    let mut unknown = jwk.clone();
+    unknown.kid = Some("no-such-transaction".into());
+    let good = encrypt_response(&ro, &payload, None);
+    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
+    let mut ciphertext = b64u_decode(&parts[3]).unwrap();
+    ciphertext[0] ^= 1;
+    parts[3] = b64u_encode(ciphertext);
+    let swapped = json!({"vp_token": vp_token, "state": other.str("state")});
 
     let (st, body) = direct_post(
         &s.p,
@@ -1140,47 +1139,30 @@ async fn encrypted_response_failures_spend_nothing() {
     )
     .await;
     refused(st, &body, "asked for an encrypted response");
-    let (st, body) = direct_post(&s.p, uri, &[("response", "not.a.jwe")]).await;
-    refused(st, &body, "response is not a JWE");
-    let mut no_kid = jwk.clone();
-    no_kid.kid = None;
-    let jwe = to(
-        &no_kid,
-        KeyManagement::EcdhEs,
-        payload.to_string().as_bytes(),
-    );
-    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
-    refused(st, &body, "names no kid");
-    let mut unknown = jwk.clone();
-    unknown.kid = Some("no-such-transaction".into());
-    let jwe = to(
-        &unknown,
-        KeyManagement::EcdhEs,
-        payload.to_string().as_bytes(),
-    );
-    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
-    refused(st, &body, "state is unknown");
-    let good = encrypt_response(&ro, &payload, None);
-    let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
-    let mut ciphertext = b64u_decode(&parts[3]).unwrap();
-    ciphertext[0] ^= 1;
-    parts[3] = b64u_encode(ciphertext);
-    let (st, body) = direct_post(&s.p, uri, &[("response", &parts.join("."))]).await;
-    refused(st, &body, "encrypted response rejected");
-    let jwe = to(
-        &jwk,
-        KeyManagement::EcdhEsA256Kw,
-        payload.to_string().as_bytes(),
-    );
-    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
-    refused(st, &body, "encrypted response rejected");
-    let swapped = json!({"vp_token": vp_token, "state": other.str("state")});
-    let jwe = encrypt_response(&ro, &swapped, None);
-    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
-    refused(st, &body, "another state");
-    let jwe = to(&jwk, KeyManagement::EcdhEs, b"[1, 2]");
-    let (st, body) = direct_post(&s.p, uri, &[("response", &jwe)]).await;
-    refused(st, &body, "not a JSON object");
+    for (response, needle) in [
+        ("not.a.jwe".to_owned(), "response is not a JWE"),
+        (
+            to(&no_kid, KeyManagement::EcdhEs, plain.as_bytes()),
+            "names no kid",
+        ),
+        (
+            to(&unknown, KeyManagement::EcdhEs, plain.as_bytes()),
+            "state is unknown",
+        ),
+        (parts.join("."), "encrypted response rejected"),
+        (
+            to(&jwk, KeyManagement::EcdhEsA256Kw, plain.as_bytes()),
+            "encrypted response rejected",
+        ),
+        (encrypt_response(&ro, &swapped, None), "another state"),
+        (
+            to(&jwk, KeyManagement::EcdhEs, b"[1, 2]"),
+            "not a JSON object",
+        ),
+    ] {
+        let (st, body) = direct_post(&s.p, uri, &[("response", &response)]).await;
+        refused(st, &body, needle);
+    }
 
     let (st, body) = post_answer(&s.p, &ro, &answer).await;
     assert_eq!(st, 200, "{body}");

@@ -332,6 +332,18 @@ pub fn error_of(body: &Value) -> (&str, &str) {
     )
 }
 
+/// A 400 `invalid_request` whose description contains `needle` and no CR, LF or TAB.
+pub fn refused(status: u16, body: &Value, needle: &str) {
+    assert_eq!(status, 400, "{body}");
+    let (code, description) = error_of(body);
+    assert_eq!(code, "invalid_request", "{body}");
+    assert!(
+        description.contains(needle),
+        "expected {needle:?} in {description:?}"
+    );
+    assert!(!description.contains(['\r', '\n', '\t']));
+}
+
 /// A map of claims, for readability in tests.
 pub fn claims(pairs: &[(&str, Value)]) -> Map<String, Value> {
     pairs
