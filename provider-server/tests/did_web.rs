@@ -24,8 +24,8 @@ use wallet_core::did::{self, Did};
 use wallet_core::keys::{KeyType, PrivateKey};
 use wallet_core::random::OsRandom;
 
-/// A loopback HTTPS server for DID documents: a certificate for 127.0.0.1 from a
-/// throw-away CA (`ca_pem`), the documents by path, and a count of requests.
+/// A loopback HTTPS server for DID documents at `localhost` (did:web allows no IP
+/// address): a certificate for `localhost` from a throw-away CA (`ca_pem`), the documents by path, and a count of requests.
 struct DocumentHost {
     port: u16,
     ca_pem: tempfile::NamedTempFile,
@@ -40,7 +40,7 @@ impl DocumentHost {
         ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let ca = ca_params.self_signed(&ca_key).unwrap();
         let server_key = rcgen::KeyPair::generate().unwrap();
-        let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        let server = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
             .unwrap()
             .signed_by(&server_key, &ca, &ca_key)
             .unwrap();
@@ -60,45 +60,56 @@ impl DocumentHost {
         let port = listener.local_addr().unwrap().port();
         let documents: Arc<Mutex<HashMap<String, String>>> = Arc::default();
         let requests = Arc::new(AtomicUsize::new(0));
-        let (docs, count) = (Arc::clone(&documents), Arc::clone(&requests));
-        tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    return;
-                };
-                let (acceptor, docs, count) =
-                    (acceptor.clone(), Arc::clone(&docs), Arc::clone(&count));
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+        let serve = |listener: tokio::net::TcpListener| {
+            let (acceptor, docs, count) = (
+                acceptor.clone(),
+                Arc::clone(&documents),
+                Arc::clone(&requests),
+            );
+            tokio::spawn(async move {
+                loop {
+                    let Ok((tcp, _)) = listener.accept().await else {
                         return;
                     };
-                    let mut head = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match tls.read(&mut buf).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                    let (acceptor, docs, count) =
+                        (acceptor.clone(), Arc::clone(&docs), Arc::clone(&count));
+                    tokio::spawn(async move {
+                        let Ok(mut tls) = acceptor.accept(tcp).await else {
+                            return;
+                        };
+                        let mut head = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match tls.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
                         }
-                    }
-                    count.fetch_add(1, Ordering::SeqCst);
-                    let head = String::from_utf8_lossy(&head);
-                    let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
-                    let body = docs.lock().unwrap().get(&path).cloned();
-                    let response = match body {
-                        Some(body) => format!(
-                            "HTTP/1.1 200 OK\r\ncontent-type: application/did+json\r\n\
+                        count.fetch_add(1, Ordering::SeqCst);
+                        let head = String::from_utf8_lossy(&head);
+                        let path = head.split(' ').nth(1).unwrap_or_default().to_owned();
+                        let body = docs.lock().unwrap().get(&path).cloned();
+                        let response = match body {
+                            Some(body) => format!(
+                                "HTTP/1.1 200 OK\r\ncontent-type: application/did+json\r\n\
                              content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                            body.len()
-                        ),
-                        None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\
+                                body.len()
+                            ),
+                            None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\
                                  connection: close\r\n\r\n"
-                            .to_owned(),
-                    };
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        });
+                                .to_owned(),
+                        };
+                        let _ = tls.write_all(response.as_bytes()).await;
+                        let _ = tls.shutdown().await;
+                    });
+                }
+            });
+        };
+        serve(listener);
+        // `localhost` may resolve to ::1 first; serve there too when the port is free.
+        if let Ok(v6) = tokio::net::TcpListener::bind((std::net::Ipv6Addr::LOCALHOST, port)).await {
+            serve(v6);
+        }
         let mut ca_pem = tempfile::NamedTempFile::new().unwrap();
         std::io::Write::write_all(&mut ca_pem, ca.pem().as_bytes()).unwrap();
         Self {
@@ -109,12 +120,12 @@ impl DocumentHost {
         }
     }
 
-    /// `did:web:127.0.0.1%3A<port>[:<path>]`: an issuer whose Ed25519 key the
+    /// `did:web:localhost%3A<port>[:<path>]`: an issuer whose Ed25519 key the
     /// document served at the matching URL lists as `#key-1`, in the relationship
     /// `relationship`; `edit` changes the document before it is served.
     fn issuer(&self, path: &[&str], relationship: &str, edit: impl FnOnce(&mut Value)) -> Party {
         let key = PrivateKey::generate(KeyType::Ed25519, &mut OsRandom).unwrap();
-        let mut id = format!("did:web:127.0.0.1%3A{}", self.port);
+        let mut id = format!("did:web:localhost%3A{}", self.port);
         for segment in path {
             id.push(':');
             id.push_str(segment);

@@ -26,10 +26,11 @@
 //!
 //! Where this module is stricter or looser than the specification, on purpose:
 //!
-//! - The host may be an IPv4 address (`did:web:127.0.0.1%3A8443`), although the spec
-//!   says the method-specific identifier "MUST NOT include IP addresses": test servers
-//!   on loopback need it. A caller fetching from the internet decides which addresses
-//!   it is willing to reach (the same holds for DNS names, which can point anywhere).
+//! - The host must be a DNS name. The spec says the method-specific identifier "MUST NOT
+//!   include IP addresses", and a URL parser reads any host whose last label is a number
+//!   as an IPv4 address (`1.2.3`, `0x7f.1`, `2130706433`), so every such host is refused.
+//!   A caller fetching from the internet still decides which addresses it is willing to
+//!   reach: a DNS name can point anywhere, `localhost` included.
 //! - The spec percent-decodes only the port's colon. Here every segment is decoded,
 //!   checked and re-encoded, so that `%2F` cannot add a path segment, `%2E%2E` cannot
 //!   climb out of the path, and `%40` cannot smuggle userinfo into the authority.
@@ -71,8 +72,8 @@ const MAX_LABEL_LEN: usize = 63;
 ///
 /// # Errors
 /// [`DidError::WrongMethod`] for a DID of another method, and
-/// [`DidError::InvalidWebDid`] when the host is empty, has userinfo (`@`), is neither
-/// a DNS name nor a dotted-quad IPv4 address, or has a port that is not a number in
+/// [`DidError::InvalidWebDid`] when the host is empty, has userinfo (`@`), is not
+/// a DNS name (an IP address included), or has a port that is not a number in
 /// 1–65535; when a path segment is empty, `.` or `..`, or holds `/`, `\`, `?`, `#` or
 /// a control character; and when percent-decoding does not give UTF-8.
 pub fn document_url(did: &Did) -> Result<String, DidError> {
@@ -253,8 +254,8 @@ fn push_authority(authority: &str, url: &mut String) -> Result<(), DidError> {
     Ok(())
 }
 
-/// A DNS name (RFC 1123 §2.1 host name: labels of letters, digits and inner hyphens)
-/// or a dotted-quad IPv4 address.
+/// A DNS name (RFC 1123 §2.1 host name: labels of letters, digits and inner hyphens),
+/// never an IP address.
 fn check_host(host: &str) -> Result<(), DidError> {
     if host.len() > MAX_HOST_LEN {
         return Err(DidError::InvalidWebDid("host longer than 253 characters"));
@@ -271,13 +272,15 @@ fn check_host(host: &str) -> Result<(), DidError> {
     if labels.iter().any(|label| label.is_empty()) {
         return Err(DidError::InvalidWebDid("empty label in the host"));
     }
-    // URL parsers read a host whose last label is a number as an IPv4 address, in
-    // forms such as `1.2.3`, `0x7f.1` or `010.0.0.1` (WHATWG URL "ends in a number");
-    // only the plain dotted quad is accepted, so that the host means one thing.
+    // did:web: "MUST NOT include IP addresses". URL parsers read a host whose last label
+    // is a number as an IPv4 address, in forms such as `1.2.3`, `0x7f.1` or `010.0.0.1`
+    // (WHATWG URL "ends in a number"), so all of those are refused.
     let last = labels.last().copied().unwrap_or_default();
     if last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x") || last.starts_with("0X")
     {
-        return check_ipv4(&labels);
+        return Err(DidError::InvalidWebDid(
+            "the host is an IP address, which did:web does not allow",
+        ));
     }
     if labels
         .iter()
@@ -286,23 +289,6 @@ fn check_host(host: &str) -> Result<(), DidError> {
         return Err(DidError::InvalidWebDid("the host is not a valid DNS name"));
     }
     Ok(())
-}
-
-/// Four decimal octets 0–255 without leading zeros.
-fn check_ipv4(labels: &[&str]) -> Result<(), DidError> {
-    let octet = |label: &&str| {
-        (1..=3).contains(&label.len())
-            && label.bytes().all(|b| b.is_ascii_digit())
-            && (label.len() == 1 || !label.starts_with('0'))
-            && label.parse::<u8>().is_ok()
-    };
-    if labels.len() == 4 && labels.iter().all(octet) {
-        Ok(())
-    } else {
-        Err(DidError::InvalidWebDid(
-            "a numeric host must be a dotted-quad IPv4 address",
-        ))
-    }
 }
 
 /// A decimal port in 1–65535 without leading zeros.
