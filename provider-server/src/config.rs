@@ -321,7 +321,8 @@ pub struct Config {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "PROVIDER_BODY_LIMIT", default_value_t = 1 << 20, global = true)]
     pub body_limit: usize,
-    /// Time limit for handling one request, in seconds.
+    /// Time limit for handling one request, in seconds (503 past it); a request body
+    /// that stops arriving for half of it is answered 408.
     #[arg(
         long,
         env = "PROVIDER_REQUEST_TIMEOUT_SECS",

@@ -18,7 +18,6 @@ pub mod status;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -38,6 +37,7 @@ use crate::did_web::Resolver;
 use crate::error::AppError;
 use crate::login::{self, LoginQuery, Session, VerifiedHolder};
 use crate::mapping;
+use crate::web::ReadBody;
 use crate::web::{self, handle_hash};
 
 /// Length of the presentation challenge, bytes (hex on the wire).
@@ -232,7 +232,7 @@ pub async fn get_credentials(
 pub async fn post_credentials(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
-    body: Bytes,
+    ReadBody(body): ReadBody,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
     let session = login::live_session(&state, handle).await?;

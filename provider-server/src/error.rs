@@ -87,14 +87,14 @@ pub enum AppError {
         /// The HTTP status.
         status: StatusCode,
     },
-    /// Client authentication failed at the token endpoint (RFC 6749 §5.2: 401 with
-    /// `WWW-Authenticate` when the client used the `Authorization` header).
+    /// Client authentication failed at the token endpoint: 401 with
+    /// `WWW-Authenticate: Basic`, however the client tried (RFC 6749 §5.2 requires it
+    /// when the client used the `Authorization` header, and RFC 9110 §15.5.2 on every
+    /// 401; it also names the scheme the endpoint supports).
     #[error("invalid_client: {description}")]
     ClientAuth {
         /// Why.
         description: String,
-        /// Whether the client tried HTTP Basic.
-        basic: bool,
     },
     /// A bearer token was missing or invalid (RFC 6750 §3).
     #[error("invalid_token: {0}")]
@@ -130,6 +130,16 @@ impl AppError {
             code,
             description: description.into(),
             status: StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// `invalid_request` with another status than 400 (413, 408: the request as a
+    /// whole could not be read).
+    pub fn with_status(status: StatusCode, description: impl Into<String>) -> Self {
+        Self::OAuth {
+            code: ErrorCode::InvalidRequest,
+            description: description.into(),
+            status,
         }
     }
 
@@ -189,19 +199,17 @@ impl IntoResponse for AppError {
                 tracing::debug!(error = code.as_str(), %description, "request refused");
                 json_error(status, code, &description)
             }
-            Self::ClientAuth { description, basic } => {
+            Self::ClientAuth { description } => {
                 tracing::info!(%description, "client authentication failed");
                 let mut response = json_error(
                     StatusCode::UNAUTHORIZED,
                     ErrorCode::InvalidClient,
                     &description,
                 );
-                if basic {
-                    response.headers_mut().insert(
-                        header::WWW_AUTHENTICATE,
-                        HeaderValue::from_static("Basic realm=\"token\""),
-                    );
-                }
+                response.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"token\""),
+                );
                 response
             }
             Self::BearerToken(description) => {

@@ -57,7 +57,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -197,6 +197,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
+        // A body that stalls for half the request timeout is the client's fault: 408
+        // (`web::ReadBody`), before the whole-request timeout would answer 503.
+        .layer(RequestBodyTimeoutLayer::new(timeout / 2))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             timeout,

@@ -3,7 +3,6 @@
 //! (`/api/v1/challenge`) and the credential exchange (`/api/v1/credentials`), and
 //! [`complete_login`], which turns a verified holder into the authorization response.
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -20,6 +19,7 @@ use crate::db::Backend;
 use crate::error::AppError;
 use crate::oidc::authorize::{self, AuthorizationRequest, ResponseMode, ResponseType};
 use crate::oidc::grants::{self, Grant};
+use crate::web::ReadBody;
 use crate::web::{self, handle_hash, now, random_handle};
 
 /// Length of the key-exchange challenge, bytes (DESIGN §4: 24 random bytes, hex).
@@ -274,7 +274,7 @@ struct ChallengeAnswer {
 pub async fn post_challenge(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
-    body: Bytes,
+    ReadBody(body): ReadBody,
 ) -> Result<Response, AppError> {
     let handle = query.handle()?;
     let answer: ChallengeAnswer = serde_json::from_slice(&body).map_err(|_| {

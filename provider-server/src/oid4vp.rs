@@ -42,7 +42,6 @@
 
 mod vp_token;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -61,6 +60,7 @@ use crate::config::Oid4vpResponseMode;
 use crate::credentials::{self, Verification};
 use crate::error::{AppError, ErrorCode};
 use crate::login::{self, LoginQuery, VerifiedHolder};
+use crate::web::ReadBody;
 use crate::web::{self, handle_hash, random_handle};
 
 pub use self::vp_token::Requested;
@@ -342,7 +342,7 @@ pub async fn create_request(
 pub async fn request_object(
     State(state): State<AppState>,
     Path(handle): Path<String>,
-    body: Bytes,
+    ReadBody(body): ReadBody,
 ) -> Result<Response, AppError> {
     let gone = || AppError::invalid_request("request_uri unknown, answered or expired");
     if handle.is_empty() || handle.len() > 128 {
@@ -500,7 +500,10 @@ fn redirect_answer(state: &AppState, code: &str) -> Response {
 /// transaction's key or carries another `state`, presentations in the clear for a
 /// `direct_post.jwt` request, and every failed check of the presentations (the
 /// transaction is then spent; the `/login` page can start another).
-pub async fn direct_post(State(state): State<AppState>, body: Bytes) -> Result<Response, AppError> {
+pub async fn direct_post(
+    State(state): State<AppState>,
+    ReadBody(body): ReadBody,
+) -> Result<Response, AppError> {
     let mut params = vp_token::form_params(&body)?;
     let now = state.clock.now();
     let refused = || AppError::invalid_request("state is unknown, already answered or expired");
@@ -751,7 +754,7 @@ pub async fn redeem_response_code(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    ReadBody(body): ReadBody,
 ) -> Result<Response, AppError> {
     let login = match query.handle() {
         Ok(h) => h.to_owned(),

@@ -251,3 +251,51 @@ mod tests {
         );
     }
 }
+
+/// A request body read whole (`axum::body::Bytes`), with the failures a client causes
+/// answered as OAuth-style JSON errors instead of axum's plain-text rejections:
+///
+/// - past `--body-limit`: 413 `invalid_request`;
+/// - a client that stops sending mid-body for the body timeout ([`crate::app`]): 408
+///   `invalid_request`, not the 503 the whole-request timeout would give later (a
+///   stalled client is the client's fault, not an outage);
+/// - a body that breaks off or is not valid HTTP framing: 400 `invalid_request`.
+#[derive(Debug)]
+pub struct ReadBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for ReadBody {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+        use axum::http::StatusCode;
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(Self(bytes)),
+            Err(BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_))) => {
+                Err(AppError::with_status(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the request body is larger than this server accepts",
+                ))
+            }
+            Err(e) if caused_by_timeout(&e) => Err(AppError::with_status(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive in time",
+            )),
+            Err(_) => Err(AppError::invalid_request(
+                "the request body could not be read",
+            )),
+        }
+    }
+}
+
+/// Whether tower-http's body timeout is among the causes of `e`.
+fn caused_by_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}

@@ -21,7 +21,6 @@
 //!   `invalid_request`); the login then succeeds only for the End-User it names:
 //!   a wallet login by another holder ends in `login_required`.
 
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -32,6 +31,7 @@ use crate::clients::{self, LoginConfiguration};
 use crate::error::{AppError, ErrorCode};
 use crate::login;
 use crate::oidc::grants;
+use crate::web::ReadBody;
 use crate::web::{self, Params};
 
 /// The script that submits a `form_post` response.
@@ -119,7 +119,7 @@ pub async fn authorize_get(State(state): State<AppState>, RawQuery(query): RawQu
 }
 
 /// `POST /authorize` (form body, OIDC Core §3.1.2.1).
-pub async fn authorize_post(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn authorize_post(State(state): State<AppState>, ReadBody(body): ReadBody) -> Response {
     let params = std::str::from_utf8(&body)
         .map_err(|_| AppError::invalid_request("body is not UTF-8"))
         .and_then(Params::parse);

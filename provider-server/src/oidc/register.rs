@@ -1,7 +1,6 @@
 //! Dynamic client registration (RFC 7591), behind an initial access token (§3).
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,9 +11,14 @@ use crate::AppState;
 use crate::clients::{self, ClientError, NewClient};
 use crate::error::{AppError, ErrorCode};
 use crate::web;
+use crate::web::ReadBody;
 
 /// `POST /register`.
-pub async fn register(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ReadBody(body): ReadBody,
+) -> Response {
     match handle(&state, &headers, &body).await {
         Ok(v) => {
             let mut response = (StatusCode::CREATED, Json(v)).into_response();

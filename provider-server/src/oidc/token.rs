@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -16,10 +15,15 @@ use crate::AppState;
 use crate::clients::{self, LoginConfiguration, StoredClient, TokenEndpointAuthMethod};
 use crate::error::{AppError, ErrorCode};
 use crate::oidc::grants::{self, Grant, RefreshRefusal};
+use crate::web::ReadBody;
 use crate::web::{self, Params, now};
 
 /// `POST /token`.
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ReadBody(body): ReadBody,
+) -> Response {
     match handle(&state, &headers, &body).await {
         Ok(value) => {
             let mut response = Json(value).into_response();
@@ -60,10 +64,9 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     }
 }
 
-fn client_auth_error(description: &str, basic: bool) -> AppError {
+fn client_auth_error(description: &str) -> AppError {
     AppError::ClientAuth {
         description: description.to_owned(),
-        basic,
     }
 }
 
@@ -106,40 +109,33 @@ async fn authenticate(
         (None, None) => (
             params
                 .get("client_id")
-                .ok_or_else(|| client_auth_error("client authentication is missing", false))?
+                .ok_or_else(|| client_auth_error("client authentication is missing"))?
                 .to_owned(),
             None,
             TokenEndpointAuthMethod::None,
         ),
     };
-    let used_basic = basic.is_some();
     let client = clients::get(&state.db, &client_id)
         .await
         .map_err(AppError::internal)?
-        .ok_or_else(|| client_auth_error("unknown client", used_basic))?;
+        .ok_or_else(|| client_auth_error("unknown client"))?;
     if client.config.token_endpoint_auth_method != method {
-        return Err(client_auth_error(
-            &format!(
-                "this client must authenticate with {}",
-                client.config.token_endpoint_auth_method.as_str()
-            ),
-            used_basic,
-        ));
+        return Err(client_auth_error(&format!(
+            "this client must authenticate with {}",
+            client.config.token_endpoint_auth_method.as_str()
+        )));
     }
     if let Some(secret) = secret
         && !client.secret_matches(&secret)
     {
-        return Err(client_auth_error(
-            "client authentication failed",
-            used_basic,
-        ));
+        return Err(client_auth_error("client authentication failed"));
     }
     Ok(client)
 }
 
 fn parse_basic(value: &str) -> Result<(String, String), AppError> {
     use base64::Engine as _;
-    let bad = || client_auth_error("malformed Basic credentials", true);
+    let bad = || client_auth_error("malformed Basic credentials");
     let encoded = value
         .strip_prefix("Basic ")
         .or_else(|| value.strip_prefix("basic "))
