@@ -1,0 +1,228 @@
+//! The provider against a relying party we did not write: Node's `openid-client`
+//! (panva, OpenID Certified; `tests/interop/oidc-rp.mjs`). The library discovers the
+//! provider, builds the authorization request (code + PKCE S256, or implicit
+//! `id_token`), and after the wallet login here validates everything it is built to
+//! validate: `state`, `iss` in the authorization response (RFC 9207), the code
+//! exchange, the id_token's signature against the JWKS (RS256, ES256 and EdDSA),
+//! `iss`, `aud`, `nonce`, `exp`, then userinfo (whose `sub` must match) and a refresh.
+//!
+//! REQUIRES `node` and the npm packages of the repository's `package-lock.json`
+//! (`npm ci` at the root; `scripts/test` does it). A missing one fails the test with a
+//! message naming it; it never skips.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[path = "support/mod_provider.rs"]
+mod support;
+#[path = "support/wallet.rs"]
+mod wallet;
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use provider_server::clients::{self, CreatedClient, NewClient};
+use serde_json::{Value, json};
+use support::{Provider, REDIRECT};
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use wallet::{Party, Wallet, email_credential, email_definition, now, party, post_credentials};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+async fn client(p: &Provider, issuer: &Party, auth: &str, alg: &str) -> CreatedClient {
+    clients::create(
+        &p.state.db,
+        NewClient {
+            name: Some(format!("openid-client {auth} {alg}")),
+            redirect_uris: vec![REDIRECT.into()],
+            token_endpoint_auth_method: Some(auth.into()),
+            id_token_signed_response_alg: Some(alg.into()),
+            presentation_definition: Some(email_definition()),
+            id_token_mapping: Some(json!([
+                {"source": "$.verifiableCredential[*].credentialSubject.email", "claim": "email"}
+            ])),
+            trusted_issuers: vec![issuer.did.as_str().to_owned()],
+            ..NewClient::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// The wallet's whole login for an authorization request URL: `redirect_to`.
+async fn wallet_login(p: &Provider, wallet: &mut Wallet, authorize: &str) -> String {
+    let lc = p.begin(authorize).await;
+    wallet.new_session_key();
+    wallet.key_exchange(p, &lc).await;
+    let request = wallet.request(p, &lc).await;
+    let vp = wallet.present(&request, |_| {});
+    let (status, body) = post_credentials(p, &lc, &wallet.submit(&request, vp)).await;
+    assert_eq!(status, 200, "{body}");
+    body["redirect_to"].as_str().unwrap().to_owned()
+}
+
+/// Runs `oidc-rp.mjs` for `client` and `flow`, doing the wallet's part when it asks;
+/// returns its `result`, or panics with the library's error.
+async fn node_rp(p: &Provider, wallet: &mut Wallet, client: &CreatedClient, flow: &str) -> Value {
+    node_rp_with(p, wallet, client, flow, |url| url)
+        .await
+        .unwrap_or_else(|e| panic!("openid-client refused: {e}"))
+}
+
+/// [`node_rp`] with the callback URL changed by `edit` on its way to the library;
+/// `Err` is the library's refusal.
+async fn node_rp_with(
+    p: &Provider,
+    wallet: &mut Wallet,
+    client: &CreatedClient,
+    flow: &str,
+    edit: impl FnOnce(String) -> String,
+) -> Result<Value, String> {
+    let root = root();
+    assert!(
+        root.join("node_modules/openid-client/package.json")
+            .is_file(),
+        "node_modules/openid-client is missing: run `npm ci` at the repository root ({})",
+        root.display()
+    );
+    let mut child = tokio::process::Command::new("node")
+        .arg("tests/interop/oidc-rp.mjs")
+        .current_dir(&root)
+        .env("ISSUER", &p.issuer)
+        .env("CLIENT_ID", &client.config.client_id)
+        .env(
+            "CLIENT_SECRET",
+            client.client_secret.as_deref().unwrap_or_default(),
+        )
+        .env("REDIRECT_URI", REDIRECT)
+        .env("FLOW", flow)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"));
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = async || -> Result<Value, String> {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("openid-client said nothing for 30 s")
+            .unwrap()
+            .expect("openid-client exited without an answer");
+        let message: Value = serde_json::from_str(&line).unwrap();
+        match message.get("error") {
+            Some(e) => Err(e.as_str().unwrap_or_default().to_owned()),
+            None => Ok(message),
+        }
+    };
+    let authorize = next().await.unwrap()["authorize"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let callback = edit(wallet_login(p, wallet, &authorize).await);
+    stdin
+        .write_all(format!("{}\n", json!({ "callback": callback })).as_bytes())
+        .await
+        .unwrap();
+    let answer = next().await;
+    assert_eq!(child.wait().await.unwrap().success(), answer.is_ok());
+    answer.map(|a| a["result"].clone())
+}
+
+struct Setup {
+    p: Provider,
+    issuer: Party,
+    wallet: Wallet,
+}
+
+async fn setup() -> Setup {
+    let p = Provider::start().await;
+    let issuer = party();
+    let mut wallet = Wallet::new();
+    wallet.credentials.push(email_credential(
+        &issuer,
+        &wallet.holder.did,
+        "holder@example.com",
+        now() + 86_400,
+    ));
+    Setup { p, issuer, wallet }
+}
+
+#[tokio::test]
+async fn openid_client_code_flow_with_each_signing_alg() {
+    let mut s = setup().await;
+    let mut subjects = Vec::new();
+    for alg in ["RS256", "ES256", "EdDSA"] {
+        let c = client(&s.p, &s.issuer, "client_secret_basic", alg).await;
+        let r = node_rp(&s.p, &mut s.wallet, &c, "code").await;
+        assert_eq!(r["id_token_alg"], alg, "{r}");
+        let claims = &r["id_token_claims"];
+        assert_eq!(claims["iss"], s.p.issuer.as_str());
+        assert_eq!(claims["aud"], c.config.client_id.as_str());
+        assert_eq!(claims["email"], "holder@example.com");
+        assert_eq!(r["token_type"], "bearer", "{r}");
+        assert_eq!(r["userinfo"]["sub"], claims["sub"]);
+        assert_eq!(r["userinfo"]["email"], "holder@example.com");
+        // The refreshed id_token names the same End-User; the refresh token rotated.
+        assert_eq!(r["refreshed_claims"]["sub"], claims["sub"], "{r}");
+        assert_eq!(r["refresh_rotated"], true, "{r}");
+        subjects.push(claims["sub"].clone());
+    }
+    // One public `sub` per holder, whichever client and alg.
+    assert!(subjects.windows(2).all(|w| w[0] == w[1]), "{subjects:?}");
+}
+
+#[tokio::test]
+async fn openid_client_public_client_with_pkce() {
+    let mut s = setup().await;
+    let c = client(&s.p, &s.issuer, "none", "RS256").await;
+    assert!(c.client_secret.is_none());
+    let r = node_rp(&s.p, &mut s.wallet, &c, "code").await;
+    assert_eq!(r["id_token_claims"]["email"], "holder@example.com");
+    assert_eq!(r["userinfo"]["email"], "holder@example.com");
+}
+
+#[tokio::test]
+async fn openid_client_implicit_id_token() {
+    let mut s = setup().await;
+    let c = client(&s.p, &s.issuer, "client_secret_basic", "EdDSA").await;
+    let r = node_rp(&s.p, &mut s.wallet, &c, "implicit").await;
+    let claims = &r["id_token_claims"];
+    assert_eq!(claims["aud"], c.config.client_id.as_str());
+    assert_eq!(claims["email"], "holder@example.com");
+    assert!(claims["nonce"].is_string(), "{r}");
+}
+
+#[tokio::test]
+async fn openid_client_refuses_a_callback_from_another_issuer() {
+    // The harness passes the library's refusals on: a mix-up attack's callback (RFC
+    // 9207: another `iss`) and a forged `state` are refused, not redeemed.
+    let mut s = setup().await;
+    let c = client(&s.p, &s.issuer, "client_secret_basic", "RS256").await;
+    let issuer = url::form_urlencoded::byte_serialize(s.p.issuer.as_bytes()).collect::<String>();
+    let e = node_rp_with(&s.p, &mut s.wallet, &c, "code", |url| {
+        assert!(url.contains(&format!("iss={issuer}")), "{url}");
+        url.replace(
+            &format!("iss={issuer}"),
+            "iss=https%3A%2F%2Fattacker.example",
+        )
+    })
+    .await
+    .unwrap_err();
+    assert!(e.contains("iss"), "{e}");
+    let e = node_rp_with(&s.p, &mut s.wallet, &c, "code", |url| {
+        let (head, tail) = url.split_once("state=").unwrap();
+        format!(
+            "{head}state=forged{}",
+            &tail[tail.find('&').unwrap_or(tail.len())..]
+        )
+    })
+    .await
+    .unwrap_err();
+    assert!(e.contains("state"), "{e}");
+}

@@ -1,0 +1,100 @@
+// A relying party built on `openid-client` (panva; OpenID Certified), driven by
+// provider-server/tests/oidc_node_rp.rs over stdin/stdout, one JSON object per line.
+//
+// Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
+// REDIRECT_URI, FLOW (`code` or `implicit`).
+//
+// Prints {"authorize": URL}; reads {"callback": URL} (where the provider sent the
+// browser); prints {"result": {...}} with what the library validated, or
+// {"error": "..."} when it refused anything, and exits.
+import * as client from 'openid-client'
+import * as readline from 'node:readline'
+
+const env = (name) => {
+  const v = process.env[name]
+  if (v === undefined) throw new Error(`${name} is not set`)
+  return v
+}
+
+const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]()
+const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
+const hear = async () => JSON.parse((await lines.next()).value)
+
+async function main () {
+  const issuer = new URL(env('ISSUER'))
+  const secret = env('CLIENT_SECRET')
+  const redirectUri = env('REDIRECT_URI')
+  const flow = env('FLOW')
+  // Plain HTTP is allowed only because the test provider listens on 127.0.0.1.
+  const metadata = { response_types: [flow === 'implicit' ? 'id_token' : 'code'] }
+  if (secret !== '') metadata.client_secret = secret
+  const config = await client.discovery(
+    issuer,
+    env('CLIENT_ID'),
+    metadata,
+    secret === '' ? client.None() : client.ClientSecretBasic(secret),
+    { execute: [client.allowInsecureRequests] }
+  )
+  const state = client.randomState()
+  const nonce = client.randomNonce()
+  if (flow === 'implicit') {
+    client.useIdTokenResponseType(config)
+    say({
+      authorize: client.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        response_type: 'id_token',
+        scope: 'openid email',
+        state,
+        nonce
+      }).href
+    })
+    const { callback } = await hear()
+    const claims = await client.implicitAuthentication(config, new URL(callback), nonce, {
+      expectedState: state
+    })
+    say({ result: { id_token_claims: claims } })
+    return
+  }
+  const verifier = client.randomPKCECodeVerifier()
+  say({
+    authorize: client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: 'openid email offline_access',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      nonce
+    }).href
+  })
+  const { callback } = await hear()
+  // Checks state, iss (RFC 9207), the code exchange with PKCE, and the id_token:
+  // signature against the JWKS, iss, aud, nonce, exp, iat, at_hash when present.
+  const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+    expectedNonce: nonce,
+    idTokenExpected: true
+  })
+  const claims = tokens.claims()
+  const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+  say({
+    result: {
+      id_token_alg: JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url')).alg,
+      id_token_claims: claims,
+      token_type: tokens.token_type,
+      userinfo,
+      refreshed_claims: refreshed.claims() ?? null,
+      refresh_rotated: refreshed.refresh_token !== undefined && refreshed.refresh_token !== tokens.refresh_token
+    }
+  })
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    const cause = e.cause instanceof Error ? `${e.cause.name}: ${e.cause.message}` : JSON.stringify(e.cause)
+    say({ error: `${e.name}: ${e.message}${e.code ? ` (${e.code})` : ''}${e.cause ? `; cause: ${cause}` : ''}` })
+    process.exit(1)
+  }
+)
