@@ -349,6 +349,20 @@ impl JwsSigner for crate::keys::RsaSigningKey {
     }
 }
 
+#[cfg(feature = "native-crypto")]
+impl JwsSigner for crate::keys::NativeSigningKey {
+    fn algorithm(&self) -> Algorithm {
+        match self.key_type() {
+            crate::keys::KeyType::P256 => Algorithm::ES256,
+            _ => Algorithm::EdDSA,
+        }
+    }
+
+    fn sign_input(&self, signing_input: &[u8]) -> Result<Vec<u8>, JwsError> {
+        Ok(self.sign(signing_input)?)
+    }
+}
+
 /// Signs `payload` with an outside [`JwsSigner`] and returns the compact
 /// serialization, as [`sign`] does for a [`PrivateKey`].
 ///

@@ -7,12 +7,16 @@
 
 mod ed25519;
 #[cfg(feature = "native-crypto")]
+mod native_ec;
+#[cfg(feature = "native-crypto")]
 mod native_rsa;
 mod p256;
 mod rsa;
 mod x25519;
 
 pub use self::ed25519::{Ed25519PrivateKey, Ed25519PublicKey};
+#[cfg(feature = "native-crypto")]
+pub use self::native_ec::NativeSigningKey;
 #[cfg(feature = "native-crypto")]
 pub use self::native_rsa::RsaSigningKey;
 pub use self::p256::{P256PrivateKey, P256PublicKey};
