@@ -37,8 +37,7 @@ use crate::did_web::Resolver;
 use crate::error::AppError;
 use crate::login::{self, LoginQuery, Session, VerifiedHolder};
 use crate::mapping;
-use crate::web::ReadBody;
-use crate::web::{self, handle_hash};
+use crate::web::{self, ReadBody, handle_hash};
 
 /// Length of the presentation challenge, bytes (hex on the wire).
 pub const VP_CHALLENGE_LEN: usize = 32;

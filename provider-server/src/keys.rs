@@ -70,13 +70,13 @@ pub enum KeysError {
 /// is the one published (aws-lc must derive the same, or the key is refused).
 enum Material {
     Rsa(RsaSigningKey),
-    Ec(PrivateKey, NativeSigningKey),
+    Ec(Box<(PrivateKey, NativeSigningKey)>),
 }
 
 impl Material {
     fn ec(key: PrivateKey) -> Result<Self, wallet_core::keys::KeyError> {
         let native = NativeSigningKey::from_private_key(&key)?;
-        Ok(Self::Ec(key, native))
+        Ok(Self::Ec(Box::new((key, native))))
     }
 }
 
@@ -125,9 +125,11 @@ impl SigningKey {
                     .map_err(|e| KeysError::Generate(e.to_string()))?
                     .as_slice(),
             ),
-            Material::Ec(PrivateKey::P256(k), _) => b64u_encode(k.to_bytes().as_slice()),
-            Material::Ec(PrivateKey::Ed25519(k), _) => b64u_encode(k.to_seed().as_slice()),
-            Material::Ec(..) => return Err(KeysError::Generate("unexpected key type".into())),
+            Material::Ec(ec) => match &ec.0 {
+                PrivateKey::P256(k) => b64u_encode(k.to_bytes().as_slice()),
+                PrivateKey::Ed25519(k) => b64u_encode(k.to_seed().as_slice()),
+                _ => return Err(KeysError::Generate("unexpected key type".into())),
+            },
         })
     }
 
@@ -190,7 +192,7 @@ impl SigningKey {
         let payload = Value::Object(claims.clone()).to_string();
         Ok(match &self.material {
             Material::Rsa(k) => jws::sign_with(&header, payload.as_bytes(), k)?,
-            Material::Ec(_, k) => jws::sign_with(&header, payload.as_bytes(), k)?,
+            Material::Ec(ec) => jws::sign_with(&header, payload.as_bytes(), &ec.1)?,
         })
     }
 }
@@ -198,7 +200,7 @@ impl SigningKey {
 fn public_of(material: &Material) -> PublicKey {
     match material {
         Material::Rsa(k) => PublicKey::Rsa(k.public_key()),
-        Material::Ec(k, _) => k.public_key(),
+        Material::Ec(ec) => ec.0.public_key(),
     }
 }
 

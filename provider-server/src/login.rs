@@ -19,8 +19,7 @@ use crate::db::Backend;
 use crate::error::AppError;
 use crate::oidc::authorize::{self, AuthorizationRequest, ResponseMode, ResponseType};
 use crate::oidc::grants::{self, Grant};
-use crate::web::ReadBody;
-use crate::web::{self, handle_hash, now, random_handle};
+use crate::web::{self, ReadBody, handle_hash, now, random_handle};
 
 /// Length of the key-exchange challenge, bytes (DESIGN §4: 24 random bytes, hex).
 pub const CHALLENGE_LEN: usize = 24;

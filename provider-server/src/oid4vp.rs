@@ -60,8 +60,7 @@ use crate::config::Oid4vpResponseMode;
 use crate::credentials::{self, Verification};
 use crate::error::{AppError, ErrorCode};
 use crate::login::{self, LoginQuery, VerifiedHolder};
-use crate::web::ReadBody;
-use crate::web::{self, handle_hash, random_handle};
+use crate::web::{self, ReadBody, handle_hash, random_handle};
 
 pub use self::vp_token::Requested;
 

@@ -34,7 +34,7 @@ use provider_server::clients::{self, CreatedClient, NewClient};
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use wallet::{Wallet, email_credential, email_definition, now, party};
+use wallet::{Wallet, email_client, email_credential, now, party};
 use wallet_core::credential_api::seal_challenge;
 use wallet_core::did::{self, DidUrl};
 use wallet_core::encoding::hex_decode;
@@ -511,24 +511,6 @@ struct Live {
     response: Vec<(String, String)>,
 }
 
-async fn client(p: &Provider, issuer_did: &str) -> CreatedClient {
-    clients::create(
-        &p.state.db,
-        NewClient {
-            name: Some("Hostile RP".into()),
-            redirect_uris: vec![REDIRECT.into()],
-            presentation_definition: Some(email_definition()),
-            id_token_mapping: Some(json!([
-                {"source": "$.verifiableCredential[*].credentialSubject.email", "claim": "email"}
-            ])),
-            trusted_issuers: vec![issuer_did.to_owned()],
-            ..NewClient::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 /// The answer to `lc`'s key-exchange challenge, made but not sent.
 async fn key_exchange_answer(p: &Provider, wallet: &Wallet, lc: &str) -> Value {
     let c: Value = p
@@ -814,7 +796,7 @@ async fn hostile_requests_get_clear_errors_and_break_nothing() {
     .await;
     let addr = p.base.trim_start_matches("http://").to_owned();
     let issuer = party();
-    let c = client(&p, issuer.did.as_str()).await;
+    let c = email_client(&p, &issuer, |_| {}).await;
     let public_client = clients::create(
         &p.state.db,
         NewClient {

@@ -19,10 +19,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use oid4vp_wallet::{fetch_request_object, wallet_link};
-use provider_server::clients::{self, NewClient};
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
-use wallet::{Wallet, email_credential, email_definition, now, party, post_credentials};
+use wallet::{Wallet, email_client, email_credential, now, party, post_credentials};
 
 /// Where the subscriber writes: one buffer for the whole process.
 #[derive(Clone, Default)]
@@ -64,21 +63,7 @@ async fn a_whole_login_and_its_failures_log_no_secret() {
     })
     .await;
     let issuer = party();
-    let c = clients::create(
-        &p.state.db,
-        NewClient {
-            name: Some("Log RP".into()),
-            redirect_uris: vec![REDIRECT.into()],
-            presentation_definition: Some(email_definition()),
-            id_token_mapping: Some(json!([
-                {"source": "$.verifiableCredential[*].credentialSubject.email", "claim": "email"}
-            ])),
-            trusted_issuers: vec![issuer.did.as_str().to_owned()],
-            ..NewClient::default()
-        },
-    )
-    .await
-    .unwrap();
+    let c = email_client(&p, &issuer, |_| {}).await;
     let id = c.config.client_id.clone();
     let secret = c.client_secret.clone().unwrap();
     let mut wallet = Wallet::new();

@@ -20,11 +20,11 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use provider_server::clients::{self, CreatedClient, NewClient};
+use provider_server::clients::CreatedClient;
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
-use wallet::{Party, Wallet, email_credential, email_definition, now, party, post_credentials};
+use wallet::{Party, Wallet, email_client, email_credential, now, party, post_credentials};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,23 +34,11 @@ fn root() -> PathBuf {
 }
 
 async fn client(p: &Provider, issuer: &Party, auth: &str, alg: &str) -> CreatedClient {
-    clients::create(
-        &p.state.db,
-        NewClient {
-            name: Some(format!("openid-client {auth} {alg}")),
-            redirect_uris: vec![REDIRECT.into()],
-            token_endpoint_auth_method: Some(auth.into()),
-            id_token_signed_response_alg: Some(alg.into()),
-            presentation_definition: Some(email_definition()),
-            id_token_mapping: Some(json!([
-                {"source": "$.verifiableCredential[*].credentialSubject.email", "claim": "email"}
-            ])),
-            trusted_issuers: vec![issuer.did.as_str().to_owned()],
-            ..NewClient::default()
-        },
-    )
+    email_client(p, issuer, |c| {
+        c.token_endpoint_auth_method = Some(auth.into());
+        c.id_token_signed_response_alg = Some(alg.into());
+    })
     .await
-    .unwrap()
 }
 
 /// The wallet's whole login for an authorization request URL: `redirect_to`.

@@ -31,8 +31,7 @@ use crate::clients::{self, LoginConfiguration};
 use crate::error::{AppError, ErrorCode};
 use crate::login;
 use crate::oidc::grants;
-use crate::web::ReadBody;
-use crate::web::{self, Params};
+use crate::web::{self, Params, ReadBody};
 
 /// The script that submits a `form_post` response.
 const FORM_POST_SCRIPT: &str = "document.forms[0].submit();";

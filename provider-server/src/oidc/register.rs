@@ -10,8 +10,7 @@ use subtle::ConstantTimeEq as _;
 use crate::AppState;
 use crate::clients::{self, ClientError, NewClient};
 use crate::error::{AppError, ErrorCode};
-use crate::web;
-use crate::web::ReadBody;
+use crate::web::{self, ReadBody};
 
 /// `POST /register`.
 pub async fn register(

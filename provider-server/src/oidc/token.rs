@@ -15,8 +15,7 @@ use crate::AppState;
 use crate::clients::{self, LoginConfiguration, StoredClient, TokenEndpointAuthMethod};
 use crate::error::{AppError, ErrorCode};
 use crate::oidc::grants::{self, Grant, RefreshRefusal};
-use crate::web::ReadBody;
-use crate::web::{self, Params, now};
+use crate::web::{self, Params, ReadBody, now};
 
 /// `POST /token`.
 pub async fn token(

@@ -15,7 +15,8 @@ use wallet_core::presentation::{
 use wallet_core::random::OsRandom;
 use wallet_core::vc::{CREDENTIALS_V2_CONTEXT, Credential, EmbeddedCredential, format_datetime};
 
-use super::Provider;
+use super::{Provider, REDIRECT};
+use provider_server::clients::{self, CreatedClient, NewClient};
 
 /// A did:key party (holder or issuer).
 pub struct Party {
@@ -342,6 +343,28 @@ pub fn refused(status: u16, body: &Value, needle: &str) {
         "expected {needle:?} in {description:?}"
     );
     assert!(!description.contains(['\r', '\n', '\t']));
+}
+
+/// A client of `p` asking for an email credential from `issuer` with PEX
+/// ([`email_definition`]) and mapping its `email` into the id_token, redirecting to
+/// [`REDIRECT`]; `edit` changes it before it is created.
+pub async fn email_client(
+    p: &Provider,
+    issuer: &Party,
+    edit: impl FnOnce(&mut NewClient),
+) -> CreatedClient {
+    let mut new = NewClient {
+        name: Some("Email RP".into()),
+        redirect_uris: vec![REDIRECT.into()],
+        presentation_definition: Some(email_definition()),
+        id_token_mapping: Some(json!([
+            {"source": "$.verifiableCredential[*].credentialSubject.email", "claim": "email"}
+        ])),
+        trusted_issuers: vec![issuer.did.as_str().to_owned()],
+        ..NewClient::default()
+    };
+    edit(&mut new);
+    clients::create(&p.state.db, new).await.unwrap()
 }
 
 /// A map of claims, for readability in tests.
