@@ -8,12 +8,13 @@
 //! Every response must be a well-formed HTTP response (no dropped connection: a panic
 //! or a crash would drop it) with a status below 500, a redirect only to the registered
 //! redirect URI or the provider's own login page, an OAuth error code from the
-//! registries wherever an `error` member is sent, an `error_description` within RFC 6749
-//! §5.2's characters, and `WWW-Authenticate` with every 401. Afterwards the provider
-//! still completes a whole wallet login and its SQLite file passes `integrity_check`.
+//! registries wherever an `error` is sent (in a JSON body or a redirect), an
+//! `error_description` within RFC 6749 §5.2's characters, and `WWW-Authenticate` with
+//! every 401. Afterwards the provider still completes a whole wallet login and its
+//! SQLite file passes `integrity_check`.
 //!
 //! The generator is seeded at random and prints its seed; `HOSTILE_SEED=<n>` replays a
-//! run, `HOSTILE_ROUNDS=<n>` makes it longer (default 12 rounds of about 170
+//! run, `HOSTILE_ROUNDS=<n>` makes it longer (default 12 rounds of about 180
 //! requests).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -464,6 +465,17 @@ fn check(reply: &Reply, issuer: &str, head: bool) -> Result<(), String> {
         {
             return Err(format!("redirect to {location}"));
         }
+        // An error sent back to the client follows the same rules as one in a body.
+        let url = url::Url::parse(location).map_err(|e| format!("Location {location}: {e}"))?;
+        let params: BTreeMap<String, String> = url
+            .query()
+            .into_iter()
+            .chain(url.fragment())
+            .flat_map(|part| url::form_urlencoded::parse(part.as_bytes()).into_owned())
+            .collect();
+        check_error(&Value::from(serde_json::Map::from_iter(
+            params.into_iter().map(|(k, v)| (k, Value::String(v))),
+        )))?;
     }
     if reply.status == 401 && !reply.headers.contains_key("www-authenticate") {
         return Err("401 without WWW-Authenticate".into());
@@ -475,19 +487,26 @@ fn check(reply: &Reply, issuer: &str, head: bool) -> Result<(), String> {
     if json && reply.status >= 400 && !head {
         let body: Value = serde_json::from_slice(&reply.body)
             .map_err(|e| format!("error body is not JSON: {e}"))?;
-        if let Some(error) = body.get("error") {
-            let code = error.as_str().ok_or("error is not a string")?;
-            if !ERROR_CODES.contains(&code) {
-                return Err(format!("unregistered error code {code:?}"));
-            }
-            if let Some(d) = body.get("error_description") {
-                let d = d.as_str().ok_or("error_description is not a string")?;
-                if !description_chars_ok(d) {
-                    return Err(format!(
-                        "error_description with forbidden characters: {d:?}"
-                    ));
-                }
-            }
+        check_error(&body)?;
+    }
+    Ok(())
+}
+
+/// An `error` from the registries, and an `error_description` within RFC 6749 §5.2's
+/// characters, when `params` carries them.
+fn check_error(params: &Value) -> Result<(), String> {
+    if let Some(error) = params.get("error") {
+        let code = error.as_str().ok_or("error is not a string")?;
+        if !ERROR_CODES.contains(&code) {
+            return Err(format!("unregistered error code {code:?}"));
+        }
+    }
+    if let Some(d) = params.get("error_description") {
+        let d = d.as_str().ok_or("error_description is not a string")?;
+        if !description_chars_ok(d) {
+            return Err(format!(
+                "error_description with forbidden characters: {d:?}"
+            ));
         }
     }
     Ok(())
