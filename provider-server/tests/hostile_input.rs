@@ -35,7 +35,7 @@ use provider_server::clients::{self, CreatedClient, NewClient};
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use wallet::{Wallet, email_client, email_credential, now, party};
+use wallet::{Wallet, email_client, party};
 use wallet_core::credential_api::seal_challenge;
 use wallet_core::did::{self, DidUrl};
 use wallet_core::encoding::hex_decode;
@@ -829,13 +829,7 @@ async fn hostile_requests_get_clear_errors_and_break_nothing() {
     .unwrap()
     .config
     .client_id;
-    let mut wallet = Wallet::new();
-    wallet.credentials.push(email_credential(
-        &issuer,
-        &wallet.holder.did,
-        "holder@example.com",
-        now() + 86_400,
-    ));
+    let mut wallet = Wallet::holding_email(&issuer, "holder@example.com");
 
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();

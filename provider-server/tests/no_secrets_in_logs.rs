@@ -66,13 +66,7 @@ async fn a_whole_login_and_its_failures_log_no_secret() {
     let c = email_client(&p, &issuer, |_| {}).await;
     let id = c.config.client_id.clone();
     let secret = c.client_secret.clone().unwrap();
-    let mut wallet = Wallet::new();
-    wallet.credentials.push(email_credential(
-        &issuer,
-        &wallet.holder.did,
-        EMAIL,
-        now() + 86_400,
-    ));
+    let mut wallet = Wallet::holding_email(&issuer, EMAIL);
     let mut secrets: Vec<(&str, String)> = vec![
         ("client secret", secret.clone()),
         ("registration token", registration_token.into()),

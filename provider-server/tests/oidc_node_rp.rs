@@ -24,7 +24,7 @@ use provider_server::clients::CreatedClient;
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
-use wallet::{Party, Wallet, email_client, email_credential, now, party, post_credentials};
+use wallet::{Party, Wallet, email_client, party, post_credentials};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -131,13 +131,7 @@ struct Setup {
 async fn setup() -> Setup {
     let p = Provider::start().await;
     let issuer = party();
-    let mut wallet = Wallet::new();
-    wallet.credentials.push(email_credential(
-        &issuer,
-        &wallet.holder.did,
-        "holder@example.com",
-        now() + 86_400,
-    ));
+    let wallet = Wallet::holding_email(&issuer, "holder@example.com");
     Setup { p, issuer, wallet }
 }
 

@@ -160,6 +160,15 @@ impl Wallet {
         }
     }
 
+    /// A wallet holding one email credential about its holder from `issuer`, valid for
+    /// a day.
+    pub fn holding_email(issuer: &Party, email: &str) -> Self {
+        let mut wallet = Self::new();
+        let credential = email_credential(issuer, &wallet.holder.did, email, now() + 86_400);
+        wallet.credentials.push(credential);
+        wallet
+    }
+
     /// A new temporary session key (as a fresh `startSession` would make).
     pub fn new_session_key(&mut self) {
         let (session, uri) = session_key();
