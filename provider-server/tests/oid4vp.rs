@@ -25,13 +25,13 @@ use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
 };
-use provider_server::clients::{self, CreatedClient, NewClient};
+use provider_server::clients::{CreatedClient, NewClient};
 use provider_server::config::Oid4vpResponseMode;
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use support::{Provider, REDIRECT, params_of};
 use wallet::{
-    Party, email_credential, email_credential_with, error_of, now, party, refused,
+    Party, email_client, email_credential, email_credential_with, error_of, now, party, refused,
     revocation_entry, revocation_list,
 };
 use wallet_core::encoding::{b64u_decode, b64u_encode};
@@ -88,18 +88,14 @@ async fn setup_with(edit: impl FnOnce(&mut NewClient)) -> Setup {
 /// [`setup_with`] on provider `p`.
 async fn setup_on(p: Provider, edit: impl FnOnce(&mut NewClient)) -> Setup {
     let issuer = party();
-    let mut new = NewClient {
-        name: Some("Wallet App RP".into()),
-        redirect_uris: vec![REDIRECT.into()],
-        dcql_query: Some(email_query()),
-        id_token_mapping: Some(json!([
-            {"source": "$.verifiableCredential[*].credentialSubject.email", "claim": "email"}
-        ])),
-        trusted_issuers: vec![issuer.did.as_str().to_owned()],
-        ..NewClient::default()
-    };
-    edit(&mut new);
-    let client = clients::create(&p.state.db, new).await.unwrap();
+    // The email client, asking with DCQL instead of PEX.
+    let client = email_client(&p, &issuer, |c| {
+        c.name = Some("Wallet App RP".into());
+        c.presentation_definition = None;
+        c.dcql_query = Some(email_query());
+        edit(c);
+    })
+    .await;
     let mut wallet = AppWallet::new();
     let credential = email_credential(
         &issuer,
