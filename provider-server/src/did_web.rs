@@ -27,7 +27,7 @@ use wallet_core::data_integrity::{MethodResolver, ResolvedMethod};
 use wallet_core::did::web::{self, MAX_DOCUMENT_BYTES};
 use wallet_core::did::{Did, DidDocument, DidError, DidUrl};
 
-use crate::credentials::status::{block_on, outbound_client, read_limited};
+use crate::credentials::status::{block_on, get_limited, outbound_client};
 use crate::did_cache::CachedResolver;
 
 /// Time limit for fetching one DID document.
@@ -103,28 +103,14 @@ impl WebDids {
     }
 
     async fn fetch(&self, url: &str) -> Result<Vec<u8>, String> {
-        let mut response = self
-            .client
-            .get(url)
-            .header(
-                reqwest::header::ACCEPT,
-                "application/did+json, application/json",
-            )
-            .send()
-            .await
-            .map_err(|e| format!("request to {url} failed: {e}"))?;
-        if !response.status().is_success() {
-            return Err(format!(
-                "{url} answered HTTP {}",
-                response.status().as_u16()
-            ));
-        }
-        read_limited(&mut response, MAX_DOCUMENT_BYTES)
-            .await
-            .map_err(|e| match e {
-                None => format!("{url} is larger than {MAX_DOCUMENT_BYTES} bytes"),
-                Some(e) => format!("reading {url} failed: {e}"),
-            })
+        get_limited(
+            &self.client,
+            url,
+            "application/did+json, application/json",
+            MAX_DOCUMENT_BYTES,
+        )
+        .await
+        .map_err(|e| format!("{url}: {e}"))
     }
 }
 

@@ -78,24 +78,13 @@ impl HttpStatusLists {
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err("only http and https status lists are fetched".into());
         }
-        let mut response = self
-            .client
-            .get(parsed)
-            .header(
-                reqwest::header::ACCEPT,
-                "application/vc+ld+json, application/vc+jwt, application/json",
-            )
-            .send()
-            .await
-            .map_err(|e| format!("request failed: {e}"))?;
-        if !response.status().is_success() {
-            return Err(format!("HTTP status {}", response.status().as_u16()));
-        }
-        let body = match read_limited(&mut response, MAX_STATUS_LIST_BYTES).await {
-            Ok(body) => body,
-            Err(None) => return Err("status list too large".into()),
-            Err(Some(e)) => return Err(format!("reading failed: {e}")),
-        };
+        let body = get_limited(
+            &self.client,
+            parsed,
+            "application/vc+ld+json, application/vc+jwt, application/json",
+            MAX_STATUS_LIST_BYTES,
+        )
+        .await?;
         let text = String::from_utf8(body).map_err(|_| "not UTF-8".to_owned())?;
         let trimmed = text.trim();
         // A VC-JWT list is a compact JWS; wallet-core takes it as a JSON string.
@@ -141,19 +130,34 @@ pub(crate) fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, &
     })
 }
 
-/// The body of `response`, if it is at most `max` bytes (announced and actually
-/// read). The error is `None` for a larger body, else the read error.
-pub(crate) async fn read_limited(
-    response: &mut reqwest::Response,
+/// `GET url` with `accept`: the body of a 2xx answer of at most `max` bytes
+/// (announced and actually read). The error says what failed, without the URL.
+pub(crate) async fn get_limited(
+    client: &reqwest::Client,
+    url: impl reqwest::IntoUrl,
+    accept: &'static str,
     max: usize,
-) -> Result<Vec<u8>, Option<reqwest::Error>> {
+) -> Result<Vec<u8>, String> {
+    let mut response = client
+        .get(url)
+        .header(reqwest::header::ACCEPT, accept)
+        .send()
+        .await
+        .map_err(|e| format!("request failed: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!("answered HTTP {}", response.status().as_u16()));
+    }
     if response.content_length().is_some_and(|n| n > max as u64) {
-        return Err(None);
+        return Err(format!("larger than {max} bytes"));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(Some)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("reading failed: {e}"))?
+    {
         if body.len().saturating_add(chunk.len()) > max {
-            return Err(None);
+            return Err(format!("larger than {max} bytes"));
         }
         body.extend_from_slice(&chunk);
     }
