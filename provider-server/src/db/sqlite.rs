@@ -562,8 +562,9 @@ fn open_connection(location: &Location) -> Result<Connection, DbError> {
 /// pages the kernel must allocate and zero (measured: a fifth of the provider's CPU
 /// at the token endpoint). So after the unlocked pass, the thread takes the
 /// process's connection for a second pass over the few frames appended since — a
-/// short pause for requests — after which the next write restarts the WAL from the
-/// beginning, in file pages that are already there.
+/// short pause for requests — and then starts the WAL over from the beginning, in
+/// file pages that are already there ([`restart_wal`], so that the restart's `fsync`
+/// happens on this thread, not on a request's).
 fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
     let (stop, stopped) = mpsc::channel::<()>();
     let spawned = std::thread::Builder::new()
@@ -621,7 +622,11 @@ fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
                     let mut main = shared.conn.blocking_lock();
                     // An open batch would keep its frames from the pass: end it.
                     main.commit_batch();
-                    checkpoint().map(|_| ())
+                    let (complete, _) = checkpoint()?;
+                    if complete {
+                        restart_wal(&main.conn)?;
+                    }
+                    Ok(())
                 });
                 if let Err(e) = result {
                     tracing::warn!(error = %e, "WAL checkpoint failed");
@@ -632,6 +637,23 @@ fn start_checkpointer(path: PathBuf, shared: Shared) -> mpsc::Sender<()> {
         tracing::warn!(error = %e, "cannot start the WAL checkpoint thread");
     }
     stop
+}
+
+/// Starts the WAL over from this thread, on the process's connection (which the
+/// caller holds, so no batch is open): a write of the header page's `user_version`
+/// to itself. SQLite restarts a fully checkpointed WAL with the first frame a write
+/// transaction appends, and with `synchronous = NORMAL` it `fsync`s the WAL header
+/// then (so that frames written after a restart cannot be mistaken for old ones).
+/// Left to the next request's write, that `fsync` (milliseconds while the kernel
+/// writes back the WAL) would stall a Tokio worker thread and every task queued on it.
+/// Another process holding the write lock (a CLI command) is no error: the next
+/// write then restarts the WAL, as it would without this.
+fn restart_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    match conn.execute_batch(&format!("PRAGMA user_version = {version}")) {
+        Err(e) if is_busy(&e) => Ok(()),
+        other => other,
+    }
 }
 
 /// Applies the migrations sqlx's migrator would, recording them in sqlx's own
@@ -1083,6 +1105,47 @@ mod tests {
             wal * 3 < written,
             "WAL file {wal} bytes after at least {written} bytes written through it"
         );
+    }
+
+    /// `restart_wal` after a complete checkpoint starts the WAL over: it then holds
+    /// the one frame of the header page, not the frames before plus one; and
+    /// `user_version` keeps its value.
+    #[tokio::test]
+    async fn restart_wal_starts_the_wal_over() {
+        let (dir, store) = store().await;
+        for i in 0..50 {
+            store
+                .with(true, move |c| {
+                    c.execute(
+                        "INSERT INTO settings (name, value) VALUES (?1, 'v')",
+                        [format!("r{i}")],
+                    )
+                })
+                .await
+                .unwrap();
+        }
+        let main = store.shared.conn.lock().await;
+        let frames = |c: &Connection| -> (i64, i64) {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+        };
+        let other = Connection::open(dir.path().join("t.db")).unwrap();
+        let (log, done) = frames(&other);
+        assert!(log > 1, "the writes left {log} frames");
+        assert_eq!(log, done, "nothing else writes, so the checkpoint is complete");
+        let version: i64 = main
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        restart_wal(&main.conn).unwrap();
+        assert_eq!(frames(&other), (1, 1), "the WAL started over");
+        let after: i64 = main
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(after, version);
     }
 
     #[test]
