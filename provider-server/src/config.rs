@@ -173,12 +173,15 @@ pub struct Config {
         global = true
     )]
     pub log_format: LogFormat,
-    /// Log filter (`tracing_subscriber::EnvFilter` syntax).
+    /// Log filter (`tracing_subscriber::EnvFilter` syntax, e.g. `info` or
+    /// `provider_server=debug,tower_http=warn`). A filter that does not parse is
+    /// refused at start rather than replaced by a default.
     #[arg(
         long,
         env = "PROVIDER_LOG_LEVEL",
         default_value = "info",
-        global = true
+        global = true,
+        value_parser = parse_log_filter
     )]
     pub log_level: String,
     /// The provider's display name (`dAppName` of the Credential API handshake).
@@ -393,10 +396,35 @@ impl core::str::FromStr for Secret {
     }
 }
 
+/// `--log-level`: the text, once `EnvFilter` accepts it.
+fn parse_log_filter(text: &str) -> Result<String, String> {
+    tracing_subscriber::EnvFilter::try_new(text)
+        .map(|_| text.to_owned())
+        .map_err(|e| format!("not a log filter ({e})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::Cli;
     use clap::Parser as _;
+
+    #[test]
+    fn a_log_filter_that_does_not_parse_is_refused() {
+        let ok = Cli::try_parse_from([
+            "provider-server",
+            "--log-level",
+            "provider_server=debug,tower_http=warn",
+        ])
+        .unwrap();
+        assert_eq!(ok.config.log_level, "provider_server=debug,tower_http=warn");
+        let e = Cli::try_parse_from(["provider-server", "--log-level", "provider_server=loud"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--log-level") && e.contains("not a log filter"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn secrets_stay_out_of_debug_output() {

@@ -49,10 +49,16 @@ fn main() -> ExitCode {
 }
 
 fn init_tracing(format: LogFormat, level: &str) {
+    // `--log-level` was checked when the arguments were parsed.
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: not in files, pipes or journald, and
+    // not when NO_COLOR (https://no-color.org) is set.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
