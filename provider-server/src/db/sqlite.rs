@@ -61,9 +61,10 @@ const READ_BUSY_TIMEOUT: Duration = Duration::from_millis(20);
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
 /// WAL frames (pages) after which the checkpointer briefly holds up this process's
 /// writes so that the WAL starts over (32 MiB with 4 KiB pages). The hold is a
-/// checkpoint of what the last unlocked pass left, with its two fsyncs: 2-5 ms under
-/// the login benchmark, 10-14 ms under the token one; at full load it comes every
-/// 0.5-1 s, so a larger value trades WAL size for fewer of these pauses.
+/// checkpoint of what the last unlocked pass left, with its two fsyncs, then the
+/// restart with the WAL header's: 2-7 ms under the login benchmark, 10-14 ms under the
+/// token one; at full load it comes every 0.5-1 s, so a larger value trades WAL size
+/// for fewer of these pauses.
 const RESTART_FRAMES: i64 = 8192;
 /// Prepared statements kept per connection (the server has about 80 distinct ones).
 const STATEMENT_CACHE: usize = 256;
