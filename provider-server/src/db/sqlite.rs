@@ -1135,7 +1135,10 @@ mod tests {
         let other = Connection::open(dir.path().join("t.db")).unwrap();
         let (log, done) = frames(&other);
         assert!(log > 1, "the writes left {log} frames");
-        assert_eq!(log, done, "nothing else writes, so the checkpoint is complete");
+        assert_eq!(
+            log, done,
+            "nothing else writes, so the checkpoint is complete"
+        );
         let version: i64 = main
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
