@@ -165,6 +165,7 @@ pub fn app(state: AppState) -> Router {
             get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
         )
         .route("/token", post(oidc::token::token))
+        .route("/revoke", post(oidc::revoke::revoke))
         .route(
             "/userinfo",
             get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),

@@ -4,5 +4,6 @@ pub mod authorize;
 pub mod discovery;
 pub mod grants;
 pub mod register;
+pub mod revoke;
 pub mod token;
 pub mod userinfo;

@@ -682,6 +682,25 @@ fn templates(l: &Live) -> Vec<Template> {
             ("refresh_token", &l.refresh_token),
         ]),
         token(&[("grant_type", "client_credentials"), ("scope", "openid")]),
+        authed(
+            post(
+                "/revoke",
+                Vec::new(),
+                Body::Form(pairs(&[
+                    ("token", &l.access_token),
+                    ("token_type_hint", "access_token"),
+                ])),
+            ),
+            basic(id, secret),
+        ),
+        post(
+            "/revoke",
+            Vec::new(),
+            Body::Form(pairs(&[
+                ("token", &l.refresh_token),
+                ("client_id", &l.public_client),
+            ])),
+        ),
         post(
             "/token",
             Vec::new(),

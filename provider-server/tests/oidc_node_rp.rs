@@ -153,6 +153,10 @@ async fn openid_client_code_flow_with_each_signing_alg() {
         // The refreshed id_token names the same End-User; the refresh token rotated.
         assert_eq!(r["refreshed_claims"]["sub"], claims["sub"], "{r}");
         assert_eq!(r["refresh_rotated"], true, "{r}");
+        // The library revoked the refresh token (RFC 7009): the refresh grant and the
+        // access token made with it are refused afterwards.
+        assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
+        assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
         subjects.push(claims["sub"].clone());
     }
     // One public `sub` per holder, whichever client and alg.
@@ -167,6 +171,9 @@ async fn openid_client_public_client_with_pkce() {
     let r = node_rp(&s.p, &mut s.wallet, &c, "code").await;
     assert_eq!(r["id_token_claims"]["email"], "holder@example.com");
     assert_eq!(r["userinfo"]["email"], "holder@example.com");
+    // A public client revokes with its client_id alone.
+    assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
+    assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
 }
 
 #[tokio::test]

@@ -6,7 +6,8 @@
 //
 // Prints {"authorize": URL}; reads {"callback": URL} (where the provider sent the
 // browser); prints {"result": {...}} with what the library validated, or
-// {"error": "..."} when it refused anything, and exits.
+// {"error": "..."} when it refused anything, and exits. The code flow ends by revoking
+// the refresh token (RFC 7009) and says how the refresh grant and userinfo then fail.
 import * as client from 'openid-client'
 import * as readline from 'node:readline'
 
@@ -78,6 +79,17 @@ async function main () {
   const claims = tokens.claims()
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+  // RFC 7009: revoking the refresh token ends its grant, the access tokens included.
+  await client.tokenRevocation(config, refreshed.refresh_token, { token_type_hint: 'refresh_token' })
+  // The OAuth error code: of the JSON body, or of the WWW-Authenticate challenge.
+  const failure = (p) => p.then(
+    () => 'accepted',
+    (e) => e.error ?? e.cause?.[0]?.parameters?.error ?? e.code ?? e.name
+  )
+  const revoked = {
+    refresh: await failure(client.refreshTokenGrant(config, refreshed.refresh_token)),
+    userinfo: await failure(client.fetchUserInfo(config, refreshed.access_token, claims.sub))
+  }
   say({
     result: {
       id_token_alg: JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url')).alg,
@@ -85,7 +97,8 @@ async function main () {
       token_type: tokens.token_type,
       userinfo,
       refreshed_claims: refreshed.claims() ?? null,
-      refresh_rotated: refreshed.refresh_token !== undefined && refreshed.refresh_token !== tokens.refresh_token
+      refresh_rotated: refreshed.refresh_token !== undefined && refreshed.refresh_token !== tokens.refresh_token,
+      revoked
     }
   })
 }

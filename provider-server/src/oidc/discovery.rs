@@ -30,6 +30,8 @@ pub fn document(state: &AppState) -> Value {
         "id_token_signing_alg_values_supported":
             SIGNING_ALGORITHMS.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint": format!("{issuer}/revoke"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

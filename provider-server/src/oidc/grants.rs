@@ -661,6 +661,103 @@ pub async fn redeem_refresh(
     }))
 }
 
+/// A stored token found by its value, with what revoking it takes.
+#[derive(Debug)]
+pub enum TokenOwner {
+    /// An access token: its hash and client.
+    Access {
+        /// `access_tokens.token_hash`.
+        token_hash: String,
+        /// The client it was issued to.
+        client_id: String,
+    },
+    /// A refresh token: its family and client.
+    Refresh {
+        /// The family it belongs to.
+        family_id: String,
+        /// The client it was issued to.
+        client_id: String,
+    },
+}
+
+impl TokenOwner {
+    /// The client the token was issued to.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Access { client_id, .. } | Self::Refresh { client_id, .. } => client_id,
+        }
+    }
+
+    /// `access_token` or `refresh_token` (RFC 7009 token type hints), for logs.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Access { .. } => "access_token",
+            Self::Refresh { .. } => "refresh_token",
+        }
+    }
+}
+
+/// The access token `token`, if one is stored (live or not).
+///
+/// # Errors
+/// Database failures (500).
+pub async fn access_token_owner(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<TokenOwner>, AppError> {
+    let token_hash = handle_hash(token);
+    let row: Option<(String,)> =
+        crate::db::query_as("SELECT client_id FROM access_tokens WHERE token_hash = $1")
+            .bind(&token_hash)
+            .fetch_optional(&state.db)
+            .await?;
+    Ok(row.map(|(client_id,)| TokenOwner::Access {
+        token_hash,
+        client_id,
+    }))
+}
+
+/// The refresh token `token`, if one is stored (live, used or expired).
+///
+/// # Errors
+/// Database failures (500).
+pub async fn refresh_token_owner(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<TokenOwner>, AppError> {
+    let row: Option<(String, String)> = crate::db::query_as(
+        "SELECT family_id, client_id FROM refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(handle_hash(token))
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(row.map(|(family_id, client_id)| TokenOwner::Refresh {
+        family_id,
+        client_id,
+    }))
+}
+
+/// Revokes a token (RFC 7009 §2.1): an access token alone; a refresh token with its
+/// whole family, the access tokens made from it included. `lookup_access_token` and
+/// `redeem_refresh` refuse what this marks.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn revoke(state: &AppState, owner: &TokenOwner) -> Result<(), AppError> {
+    match owner {
+        TokenOwner::Access { token_hash, .. } => {
+            crate::db::query("UPDATE access_tokens SET revoked = 1 WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&state.db)
+                .await?;
+            Ok(())
+        }
+        TokenOwner::Refresh { family_id, .. } => revoke_family(state, family_id).await,
+    }
+}
+
 async fn revoke_family(state: &AppState, family_id: &str) -> Result<(), AppError> {
     crate::db::query("UPDATE refresh_families SET revoked = 1 WHERE family_id = $1")
         .bind(family_id)

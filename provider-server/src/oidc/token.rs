@@ -34,6 +34,27 @@ pub async fn token(
 }
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, AppError> {
+    let (params, stored) = authenticated_form(state, headers, body).await?;
+    let client = &stored.config;
+    match params.get("grant_type") {
+        Some("authorization_code") => authorization_code(state, client, &params).await,
+        Some("refresh_token") => refresh_token(state, client, &params).await,
+        Some("client_credentials") => client_credentials(state, client, &params).await,
+        Some(_) => Err(AppError::oauth(
+            ErrorCode::UnsupportedGrantType,
+            "unsupported grant_type",
+        )),
+        None => Err(AppError::invalid_request("grant_type is missing")),
+    }
+}
+
+/// The form of a request to the token or the revocation endpoint, and the client it
+/// authenticated as.
+pub(crate) async fn authenticated_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Params, Arc<StoredClient>), AppError> {
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -49,18 +70,8 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     let text =
         std::str::from_utf8(body).map_err(|_| AppError::invalid_request("body is not UTF-8"))?;
     let params = Params::parse(text)?;
-    let stored = authenticate(state, headers, &params).await?;
-    let client = &stored.config;
-    match params.get("grant_type") {
-        Some("authorization_code") => authorization_code(state, client, &params).await,
-        Some("refresh_token") => refresh_token(state, client, &params).await,
-        Some("client_credentials") => client_credentials(state, client, &params).await,
-        Some(_) => Err(AppError::oauth(
-            ErrorCode::UnsupportedGrantType,
-            "unsupported grant_type",
-        )),
-        None => Err(AppError::invalid_request("grant_type is missing")),
-    }
+    let client = authenticate(state, headers, &params).await?;
+    Ok((params, client))
 }
 
 fn client_auth_error(description: &str) -> AppError {

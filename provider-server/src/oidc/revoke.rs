@@ -1,0 +1,69 @@
+//! Token revocation (RFC 7009): a client ends the tokens it was issued, e.g. when its
+//! user logs out.
+//!
+//! - Client authentication as at the token endpoint (`client_secret_basic`,
+//!   `client_secret_post`, or `client_id` alone for a public client).
+//! - A refresh token revokes its whole family: every refresh token of the grant and
+//!   every access token made from them (RFC 7009 §2.1: "SHOULD also invalidate all
+//!   access tokens based on the same authorization grant").
+//! - An access token revokes that access token.
+//! - An unknown, expired or already revoked token is answered `200` like a revoked
+//!   one (§2.2: "invalid tokens do not cause an error response"). A token issued to
+//!   another client is refused with `invalid_grant` and left alone (§2.1).
+//! - `token_type_hint` only says where to look first; an unknown value is ignored
+//!   (§2.1).
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::oidc::{grants, token};
+use crate::web::{self, ReadBody};
+
+/// `POST /revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ReadBody(body): ReadBody,
+) -> Response {
+    match handle(&state, &headers, &body).await {
+        Ok(()) => {
+            let mut response = StatusCode::OK.into_response();
+            web::no_store(response.headers_mut());
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), AppError> {
+    let (params, client) = token::authenticated_form(state, headers, body).await?;
+    let token = params
+        .get("token")
+        .ok_or_else(|| AppError::invalid_request("token is missing"))?;
+    let refresh_first = params.get("token_type_hint") == Some("refresh_token");
+    let found = if refresh_first {
+        match grants::refresh_token_owner(state, token).await? {
+            Some(owner) => Some(owner),
+            None => grants::access_token_owner(state, token).await?,
+        }
+    } else {
+        match grants::access_token_owner(state, token).await? {
+            Some(owner) => Some(owner),
+            None => grants::refresh_token_owner(state, token).await?,
+        }
+    };
+    let Some(owner) = found else {
+        return Ok(());
+    };
+    if owner.client_id() != client.config.client_id {
+        return Err(AppError::invalid_grant(
+            "the token was issued to another client",
+        ));
+    }
+    grants::revoke(state, &owner).await?;
+    tracing::info!(client_id = %client.config.client_id, kind = owner.kind(), "token revoked");
+    Ok(())
+}
