@@ -14,6 +14,11 @@ const HOLDER: &str = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
 
 /// A code flow with `offline_access` for `client`: (access token, refresh token).
 async fn tokens(p: &Provider, client: &CreatedClient) -> (String, String) {
+    tokens_as(p, Auth::Basic(client), client).await
+}
+
+/// The same, with the code redeemed as `auth` says.
+async fn tokens_as(p: &Provider, auth: Auth<'_>, client: &CreatedClient) -> (String, String) {
     let login = p
         .begin(&p.authorize_url_with_scope(
             &client.config.client_id,
@@ -23,10 +28,10 @@ async fn tokens(p: &Provider, client: &CreatedClient) -> (String, String) {
         ))
         .await;
     let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
-    let (status, body) = post(
+    let (status, body) = post_as(
         p,
         "/token",
-        client,
+        auth,
         &[
             ("grant_type", "authorization_code"),
             ("code", &code),
@@ -41,23 +46,41 @@ async fn tokens(p: &Provider, client: &CreatedClient) -> (String, String) {
     )
 }
 
-/// A form POST with `client_secret_basic`: status and JSON body (`Null` when empty).
-async fn post(
-    p: &Provider,
-    path: &str,
-    client: &CreatedClient,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = p
-        .http
-        .post(p.url(path))
-        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-        .form(form)
-        .send()
-        .await
-        .unwrap();
+/// How a request authenticates its client.
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    /// `client_secret_basic`.
+    Basic(&'a CreatedClient),
+    /// `client_secret_post`.
+    Post(&'a CreatedClient),
+    /// Basic with a wrong secret.
+    WrongSecret(&'a CreatedClient),
+    /// None at all.
+    Nothing,
+}
+
+/// A form POST: status and JSON body (`Null` when empty); every answer, errors
+/// included, must say `no-store`.
+async fn post_as(p: &Provider, path: &str, auth: Auth<'_>, form: &[(&str, &str)]) -> (u16, Value) {
+    let mut form: Vec<(&str, &str)> = form.to_vec();
+    let mut request = p.http.post(p.url(path));
+    match auth {
+        Auth::Basic(c) => {
+            request = request.basic_auth(&c.config.client_id, c.client_secret.as_deref());
+        }
+        Auth::Post(c) => {
+            form.push(("client_id", &c.config.client_id));
+            form.push(("client_secret", c.client_secret.as_deref().unwrap()));
+        }
+        Auth::WrongSecret(c) => request = request.basic_auth(&c.config.client_id, Some("wrong")),
+        Auth::Nothing => {}
+    }
+    let response = request.form(&form).send().await.unwrap();
     let status = response.status().as_u16();
     assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    if status == 401 {
+        assert!(response.headers().contains_key("www-authenticate"));
+    }
     let text = response.text().await.unwrap();
     let body = if text.is_empty() {
         Value::Null
@@ -65,6 +88,22 @@ async fn post(
         serde_json::from_str(&text).unwrap()
     };
     (status, body)
+}
+
+async fn post(
+    p: &Provider,
+    path: &str,
+    client: &CreatedClient,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
+    post_as(p, path, Auth::Basic(client), form).await
+}
+
+/// A revocation that must succeed: 200 with an empty body.
+async fn revoke_as(p: &Provider, auth: Auth<'_>, token: &str, hint: &str) {
+    let form = [("token", token), ("token_type_hint", hint)];
+    let answer = post_as(p, "/revoke", auth, &form).await;
+    assert_eq!(answer, (200, Value::Null), "{token} ({hint})");
 }
 
 async fn userinfo(p: &Provider, token: &str) -> u16 {
@@ -108,24 +147,11 @@ async fn revoking_access_and_refresh_tokens() {
         doc["revocation_endpoint_auth_methods_supported"],
         doc["token_endpoint_auth_methods_supported"]
     );
-    let revoke = |token: String, hint: &'static str| {
-        let (p, client) = (&p, &client);
-        async move {
-            let (status, body) = post(
-                p,
-                "/revoke",
-                client,
-                &[("token", &token), ("token_type_hint", hint)],
-            )
-            .await;
-            assert_eq!((status, &body), (200, &Value::Null), "{token}");
-        }
-    };
-
+    let as_client = Auth::Basic(&client);
     let (access, refresh_token) = tokens(&p, &client).await;
     assert_eq!(userinfo(&p, &access).await, 200);
     // An access token: that token ends, the grant's refresh token goes on.
-    revoke(access.clone(), "access_token").await;
+    revoke_as(&p, as_client, &access, "access_token").await;
     assert_eq!(userinfo(&p, &access).await, 401);
     let (status, refreshed) = refresh(&p, &client, &refresh_token).await;
     assert_eq!(status, 200, "{refreshed}");
@@ -133,7 +159,7 @@ async fn revoking_access_and_refresh_tokens() {
     let refresh2 = refreshed["refresh_token"].as_str().unwrap();
     assert_eq!(userinfo(&p, access2).await, 200);
     // A refresh token: the whole family ends, with the access tokens made from it.
-    revoke(refresh2.to_owned(), "refresh_token").await;
+    revoke_as(&p, as_client, refresh2, "refresh_token").await;
     assert_eq!(userinfo(&p, access2).await, 401);
     let (status, body) = refresh(&p, &client, refresh2).await;
     assert_eq!(
@@ -141,102 +167,46 @@ async fn revoking_access_and_refresh_tokens() {
         (400, Some("invalid_grant"))
     );
     // Revoking again, or a token nobody issued, is answered like a revocation.
-    revoke(refresh2.to_owned(), "refresh_token").await;
-    revoke("never-issued".to_owned(), "access_token").await;
+    revoke_as(&p, as_client, refresh2, "refresh_token").await;
+    revoke_as(&p, as_client, "never-issued", "access_token").await;
 }
 
 /// A refresh token of a family that already rotated still ends the family; a wrong
 /// hint only changes where the server looks first; an unknown hint is ignored.
+/// (`client_secret_post` throughout.)
 #[tokio::test]
 async fn hints_and_spent_refresh_tokens() {
     let p = Provider::start().await;
     let client = p.client("client_secret_post", "EdDSA").await;
-    let secret = client.client_secret.clone().unwrap();
-    let id = client.config.client_id.clone();
-    let revoke = |token: String, hint: &'static str| {
-        let (p, id, secret) = (&p, id.clone(), secret.clone());
+    let as_client = Auth::Post(&client);
+    let (_, first_refresh) = tokens_as(&p, as_client, &client).await;
+    let old_refresh = first_refresh.as_str();
+    let refresh = |token: String| {
+        let p = &p;
         async move {
-            let mut form = vec![
-                ("token", token),
-                ("client_id", id),
-                ("client_secret", secret),
-            ];
-            if !hint.is_empty() {
-                form.push(("token_type_hint", hint.to_owned()));
-            }
-            let r = p
-                .http
-                .post(p.url("/revoke"))
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            (r.status().as_u16(), r.text().await.unwrap())
+            post_as(
+                p,
+                "/token",
+                as_client,
+                &[("grant_type", "refresh_token"), ("refresh_token", &token)],
+            )
+            .await
         }
     };
-    let login = p
-        .begin(&p.authorize_url_with_scope(
-            &id,
-            REDIRECT,
-            "openid offline_access",
-            "&response_type=code",
-        ))
-        .await;
-    let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
-    let r = p
-        .http
-        .post(p.url("/token"))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-            ("client_id", id.as_str()),
-            ("client_secret", secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let first: Value = r.json().await.unwrap();
-    let old_refresh = first["refresh_token"].as_str().unwrap().to_owned();
-    let r = p
-        .http
-        .post(p.url("/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", old_refresh.as_str()),
-            ("client_id", id.as_str()),
-            ("client_secret", secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let second: Value = r.json().await.unwrap();
-    let access = second["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(userinfo(&p, &access).await, 200);
+    let (_, second) = refresh(old_refresh.to_owned()).await;
+    let access = second["access_token"].as_str().unwrap();
+    assert_eq!(userinfo(&p, access).await, 200);
     // The wrong hint for an access token: found anyway.
-    assert_eq!(
-        revoke(access.clone(), "refresh_token").await,
-        (200, String::new())
-    );
-    assert_eq!(revoked_flag(&p, &access).await, 1);
+    revoke_as(&p, as_client, access, "refresh_token").await;
+    assert_eq!(revoked_flag(&p, access).await, 1);
     // The spent refresh token, under a hint no RFC defines: the family ends.
-    let live_refresh = second["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(revoke(old_refresh, "id_token").await.0, 200);
-    let r = p
-        .http
-        .post(p.url("/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", live_refresh.as_str()),
-            ("client_id", id.as_str()),
-            ("client_secret", secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_grant");
+    revoke_as(&p, as_client, old_refresh, "id_token").await;
+    let live_refresh = second["refresh_token"].as_str().unwrap();
+    let (status, body) = refresh(live_refresh.to_owned()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
 }
 
 #[tokio::test]
@@ -269,26 +239,22 @@ async fn another_clients_token_and_bad_requests_are_refused() {
         (400, Some("invalid_request"))
     );
     // Client authentication as at the token endpoint.
-    let r = p
-        .http
-        .post(p.url("/revoke"))
-        .basic_auth(&owner.config.client_id, Some("wrong"))
-        .form(&[("token", access.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    assert!(r.headers().contains_key("www-authenticate"));
-    let body: Value = r.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_client");
-    let r = p
-        .http
-        .post(p.url("/revoke"))
-        .form(&[("token", access.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401, "no client authentication");
+    let (status, body) = post_as(
+        &p,
+        "/revoke",
+        Auth::WrongSecret(&owner),
+        &[("token", &access)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+    let (status, body) = post_as(&p, "/revoke", Auth::Nothing, &[("token", &access)]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     let r = p
         .http
         .post(p.url("/revoke"))
