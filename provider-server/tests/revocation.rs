@@ -227,17 +227,16 @@ async fn another_clients_token_and_bad_requests_are_refused() {
     assert_eq!(userinfo(&p, &access).await, 200);
     assert_eq!(refresh(&p, &owner, &refresh_token).await.0, 200);
 
-    let (status, body) = post(
-        &p,
-        "/revoke",
-        &owner,
-        &[("token_type_hint", "access_token")],
-    )
-    .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (400, Some("invalid_request"))
-    );
+    for form in [
+        &[("token_type_hint", "access_token")][..],
+        &[("token", ""), ("token_type_hint", "access_token")][..],
+    ] {
+        let (status, body) = post(&p, "/revoke", &owner, form).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_request"))
+        );
+    }
     // Client authentication as at the token endpoint.
     let (status, body) = post_as(
         &p,

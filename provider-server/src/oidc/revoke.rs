@@ -42,6 +42,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
     let (params, client) = token::authenticated_form(state, headers, body).await?;
     let token = params
         .get("token")
+        .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::invalid_request("token is missing"))?;
     let refresh_first = params.get("token_type_hint") == Some("refresh_token");
     let found = if refresh_first {
