@@ -166,6 +166,7 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/token", post(oidc::token::token))
         .route("/revoke", post(oidc::revoke::revoke))
+        .route("/introspect", post(oidc::introspect::introspect))
         .route(
             "/userinfo",
             get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),

@@ -701,6 +701,17 @@ fn templates(l: &Live) -> Vec<Template> {
                 ("client_id", &l.public_client),
             ])),
         ),
+        authed(
+            post(
+                "/introspect",
+                Vec::new(),
+                Body::Form(pairs(&[
+                    ("token", &l.refresh_token),
+                    ("token_type_hint", "refresh_token"),
+                ])),
+            ),
+            basic(id, secret),
+        ),
         post(
             "/token",
             Vec::new(),

@@ -1,7 +1,7 @@
 //! "Never log secrets or personal data", checked: every log line of this process at
 //! TRACE level (the provider's, axum's, hyper's, SQLite's, in the JSON format
 //! `--log-format json` writes) is captured while a whole wallet login, the token
-//! grants, userinfo, an OID4VP request and a series of refused requests run; then no
+//! grants, userinfo, introspection, revocation, an OID4VP request and a series of refused requests run; then no
 //! secret and no personal datum of any of them may appear in the text: client secrets
 //! (right and wrong), the registration token, the at-rest secret, login challenges,
 //! key-exchange and presentation challenges, codes, PKCE verifiers, access, refresh and
@@ -167,6 +167,21 @@ async fn a_whole_login_and_its_failures_log_no_secret() {
     assert_eq!(status, 200, "{refreshed}");
     for name in ["access_token", "refresh_token"] {
         secrets.push(("refreshed", refreshed[name].as_str().unwrap().to_owned()));
+    }
+    // Introspection and revocation take tokens in their bodies too.
+    for (path, name) in [
+        ("/introspect", "access_token"),
+        ("/revoke", "refresh_token"),
+    ] {
+        let r = p
+            .http
+            .post(p.url(path))
+            .basic_auth(&id, Some(&secret))
+            .form(&[("token", refreshed[name].as_str().unwrap())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
     }
 
     // Refusals carry the secret they refuse: none may reach a log line.

@@ -153,6 +153,11 @@ async fn openid_client_code_flow_with_each_signing_alg() {
         // The refreshed id_token names the same End-User; the refresh token rotated.
         assert_eq!(r["refreshed_claims"]["sub"], claims["sub"], "{r}");
         assert_eq!(r["refresh_rotated"], true, "{r}");
+        // RFC 7662 as the library reads it: the refreshed access token is live.
+        let intro = &r["introspection"];
+        assert_eq!(intro["active"], true, "{r}");
+        assert_eq!(intro["sub"], claims["sub"], "{r}");
+        assert_eq!(intro["client_id"], c.config.client_id.as_str(), "{r}");
         // The library revoked the refresh token (RFC 7009): the refresh grant and the
         // access token made with it are refused afterwards.
         assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
@@ -171,7 +176,8 @@ async fn openid_client_public_client_with_pkce() {
     let r = node_rp(&s.p, &mut s.wallet, &c, "code").await;
     assert_eq!(r["id_token_claims"]["email"], "holder@example.com");
     assert_eq!(r["userinfo"]["email"], "holder@example.com");
-    // A public client revokes with its client_id alone.
+    // A public client revokes with its client_id alone (and does not introspect).
+    assert_eq!(r["introspection"], Value::Null, "{r}");
     assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
     assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
 }

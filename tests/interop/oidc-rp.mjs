@@ -6,8 +6,9 @@
 //
 // Prints {"authorize": URL}; reads {"callback": URL} (where the provider sent the
 // browser); prints {"result": {...}} with what the library validated, or
-// {"error": "..."} when it refused anything, and exits. The code flow ends by revoking
-// the refresh token (RFC 7009) and says how the refresh grant and userinfo then fail.
+// {"error": "..."} when it refused anything, and exits. The code flow ends by
+// introspecting the refreshed access token (RFC 7662, confidential clients) and revoking
+// the refresh token (RFC 7009), then says how the refresh grant and userinfo fail.
 import * as client from 'openid-client'
 import * as readline from 'node:readline'
 
@@ -79,6 +80,10 @@ async function main () {
   const claims = tokens.claims()
   const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
   const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+  // RFC 7662 (confidential clients only): the refreshed access token is live.
+  const introspection = secret === ''
+    ? null
+    : await client.tokenIntrospection(config, refreshed.access_token, { token_type_hint: 'access_token' })
   // RFC 7009: revoking the refresh token ends its grant, the access tokens included.
   await client.tokenRevocation(config, refreshed.refresh_token, { token_type_hint: 'refresh_token' })
   // The OAuth error code: of the JSON body, or of the WWW-Authenticate challenge.
@@ -98,6 +103,7 @@ async function main () {
       userinfo,
       refreshed_claims: refreshed.claims() ?? null,
       refresh_rotated: refreshed.refresh_token !== undefined && refreshed.refresh_token !== tokens.refresh_token,
+      introspection,
       revoked
     }
   })

@@ -394,6 +394,17 @@ pub async fn create_access_token(
     Ok(token)
 }
 
+/// A live access or refresh token: what introspection (RFC 7662) reports of it.
+#[derive(Debug)]
+pub struct LiveToken {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// Its grant.
+    pub grant: Grant,
+    /// When it expires (unix seconds).
+    pub expires_at: i64,
+}
+
 /// A live access token's grant and client.
 ///
 /// # Errors
@@ -401,7 +412,7 @@ pub async fn create_access_token(
 pub async fn lookup_access_token(
     state: &AppState,
     token: &str,
-) -> Result<Option<(String, Grant)>, AppError> {
+) -> Result<Option<LiveToken>, AppError> {
     // A token is live only if neither it, its refresh family, nor the code that began
     // its grant was revoked or reused: the joins make a revocation that raced with the
     // token's issuance still apply.
@@ -418,7 +429,44 @@ pub async fn lookup_access_token(
     match row {
         Some((client_id, data, expires_at, 0, 0, None)) if expires_at > now() => {
             let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
-            Ok(Some((client_id, grant)))
+            Ok(Some(LiveToken {
+                client_id,
+                grant,
+                expires_at,
+            }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A live refresh token (unused, unexpired, its family and the code that began it
+/// neither revoked nor reused): its grant and client. Nothing is consumed.
+///
+/// # Errors
+/// Database failures (500).
+pub async fn lookup_refresh_token(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<LiveToken>, AppError> {
+    /// client_id, grant_data, expires_at, used_at, the family's revoked, the code's
+    /// reused_at.
+    type Row = (String, String, i64, Option<i64>, i64, Option<i64>);
+    let row: Option<Row> = crate::db::query_as(
+        "SELECT r.client_id, r.grant_data, r.expires_at, r.used_at, f.revoked, c.reused_at \
+         FROM refresh_tokens r JOIN refresh_families f ON f.family_id = r.family_id \
+         LEFT JOIN auth_codes c ON c.code_hash = f.code_hash WHERE r.token_hash = $1",
+    )
+    .bind(handle_hash(token))
+    .fetch_optional(&state.db)
+    .await?;
+    match row {
+        Some((client_id, data, expires_at, None, 0, None)) if expires_at > now() => {
+            let grant = serde_json::from_str(&data).map_err(AppError::internal)?;
+            Ok(Some(LiveToken {
+                client_id,
+                grant,
+                expires_at,
+            }))
         }
         _ => Ok(None),
     }

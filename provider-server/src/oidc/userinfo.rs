@@ -31,7 +31,7 @@ async fn handle(state: &AppState, headers: &HeaderMap) -> Result<Value, AppError
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
         .ok_or_else(|| AppError::BearerToken("a Bearer access token is required".into()))?;
-    let (_, grant) = grants::lookup_access_token(state, token)
+    let grants::LiveToken { grant, .. } = grants::lookup_access_token(state, token)
         .await?
         .ok_or_else(|| AppError::BearerToken("invalid, expired or revoked token".into()))?;
     let sub = grant

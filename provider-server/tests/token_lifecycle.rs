@@ -1,4 +1,5 @@
-//! Token revocation (RFC 7009) over real HTTP. An outside client revokes too: Node's
+//! What happens to tokens after they are issued, over real HTTP: revocation (RFC 7009)
+//! and introspection (RFC 7662). An outside client does both too: Node's
 //! `openid-client` in `oidc_node_rp.rs` (the `openidconnect` crate's revocation request
 //! refuses any URL but `https`, which the test provider on 127.0.0.1 does not serve).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
@@ -267,4 +268,119 @@ async fn another_clients_token_and_bad_requests_are_refused() {
     assert_eq!(r.status(), 405);
     // None of that revoked anything.
     assert_eq!(userinfo(&p, &access).await, 200);
+}
+
+/// RFC 7662 answers for `token`, asked as `auth`.
+async fn introspect(p: &Provider, auth: Auth<'_>, token: &str, hint: &str) -> Value {
+    let form = [("token", token), ("token_type_hint", hint)];
+    let (status, body) = post_as(p, "/introspect", auth, &form).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn introspection_reports_live_tokens_to_their_client_only() {
+    let p = Provider::start().await;
+    let client = p.client("client_secret_basic", "RS256").await;
+    let other = p.client("client_secret_post", "RS256").await;
+    let doc = p.get_json("/.well-known/openid-configuration").await;
+    assert_eq!(
+        doc["introspection_endpoint"],
+        format!("{}/introspect", p.issuer)
+    );
+    let me = Auth::Basic(&client);
+    let (access, refresh_token) = tokens(&p, &client).await;
+    let id = client.config.client_id.as_str();
+
+    let a = introspect(&p, me, &access, "").await;
+    assert_eq!(a["active"], true, "{a}");
+    assert_eq!(a["token_type"], "Bearer");
+    assert_eq!(
+        (a["client_id"].as_str(), a["aud"].as_str()),
+        (Some(id), Some(id))
+    );
+    assert_eq!(a["iss"], p.issuer);
+    assert_eq!(a["scope"], "openid email offline_access");
+    assert!(a["exp"].as_i64().unwrap() > 0);
+    // The End-User is the one userinfo names.
+    let info: Value = p
+        .http
+        .get(p.url("/userinfo"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["sub"], info["sub"]);
+    let r = introspect(&p, me, &refresh_token, "refresh_token").await;
+    assert_eq!(r["active"], true, "{r}");
+    assert_eq!(r["sub"], info["sub"]);
+    assert!(r.get("token_type").is_none(), "{r}");
+
+    // Another client learns nothing; nor does anyone about tokens that never were.
+    for token in [access.as_str(), refresh_token.as_str()] {
+        let seen = introspect(&p, Auth::Post(&other), token, "").await;
+        assert_eq!(seen, serde_json::json!({"active": false}));
+    }
+    assert_eq!(
+        introspect(&p, me, "never-issued", "access_token").await,
+        serde_json::json!({"active": false})
+    );
+    // Rotation spends the old refresh token; revocation ends the access token.
+    let (status, refreshed) = refresh(&p, &client, &refresh_token).await;
+    assert_eq!(status, 200, "{refreshed}");
+    assert_eq!(
+        introspect(&p, me, &refresh_token, "").await["active"],
+        false
+    );
+    let new_refresh = refreshed["refresh_token"].as_str().unwrap();
+    assert_eq!(introspect(&p, me, new_refresh, "").await["active"], true);
+    revoke_as(&p, me, &access, "access_token").await;
+    assert_eq!(introspect(&p, me, &access, "").await["active"], false);
+    // client_credentials: live, with no End-User.
+    let (_, cc) = post(
+        &p,
+        "/token",
+        &client,
+        &[("grant_type", "client_credentials")],
+    )
+    .await;
+    let c = introspect(&p, me, cc["access_token"].as_str().unwrap(), "").await;
+    assert_eq!(c["active"], true, "{c}");
+    assert!(c.get("sub").is_none(), "{c}");
+}
+
+#[tokio::test]
+async fn introspection_needs_an_authenticated_confidential_client() {
+    let p = Provider::start().await;
+    let client = p.client("client_secret_basic", "RS256").await;
+    let public = p.client("none", "RS256").await;
+    let (access, _) = tokens(&p, &client).await;
+    let (status, body) = post_as(
+        &p,
+        "/introspect",
+        Auth::Nothing,
+        &[("token", &access), ("client_id", &public.config.client_id)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("unauthorized_client"))
+    );
+    for auth in [Auth::Nothing, Auth::WrongSecret(&client)] {
+        let (status, body) = post_as(&p, "/introspect", auth, &[("token", &access)]).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (401, Some("invalid_client"))
+        );
+    }
+    for form in [&[][..], &[("token", "")][..]] {
+        let (status, body) = post(&p, "/introspect", &client, form).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_request"))
+        );
+    }
 }
