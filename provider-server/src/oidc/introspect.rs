@@ -13,7 +13,6 @@
 //!   `token_type` `Bearer` for access tokens.
 //! - `token_type_hint` only orders the two look-ups; an unknown hint is ignored.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -32,11 +31,7 @@ pub async fn introspect(
     ReadBody(body): ReadBody,
 ) -> Response {
     match handle(&state, &headers, &body).await {
-        Ok(value) => {
-            let mut response = Json(value).into_response();
-            web::no_store(response.headers_mut());
-            response
-        }
+        Ok(value) => web::json_no_store(value),
         Err(e) => e.into_response(),
     }
 }

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -24,11 +23,7 @@ pub async fn token(
     ReadBody(body): ReadBody,
 ) -> Response {
     match handle(&state, &headers, &body).await {
-        Ok(value) => {
-            let mut response = Json(value).into_response();
-            web::no_store(response.headers_mut());
-            response
-        }
+        Ok(value) => web::json_no_store(value),
         Err(e) => e.into_response(),
     }
 }

@@ -1,7 +1,6 @@
 //! The UserInfo endpoint (OIDC Core §5.3), GET and POST, bearer token in the
 //! `Authorization` header (RFC 6750 §2.1).
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
@@ -15,11 +14,7 @@ use crate::web;
 /// `GET|POST /userinfo`.
 pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match handle(&state, &headers).await {
-        Ok(v) => {
-            let mut response = Json(v).into_response();
-            web::no_store(response.headers_mut());
-            response
-        }
+        Ok(value) => web::json_no_store(value),
         Err(e) => e.into_response(),
     }
 }
