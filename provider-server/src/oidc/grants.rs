@@ -747,6 +747,29 @@ impl TokenOwner {
     }
 }
 
+/// Looks a token up as its `token_type_hint` says first (RFC 7009 §2.1, RFC 7662
+/// §2.1: the hint only orders the search), then as the other kind.
+///
+/// # Errors
+/// What the look-ups return.
+pub async fn by_hint<T>(
+    hint: Option<&str>,
+    access: impl Future<Output = Result<Option<T>, AppError>>,
+    refresh: impl Future<Output = Result<Option<T>, AppError>>,
+) -> Result<Option<T>, AppError> {
+    if hint == Some("refresh_token") {
+        match refresh.await? {
+            Some(found) => Ok(Some(found)),
+            None => access.await,
+        }
+    } else {
+        match access.await? {
+            Some(found) => Ok(Some(found)),
+            None => refresh.await,
+        }
+    }
+}
+
 /// The access token `token`, if one is stored (live or not).
 ///
 /// # Errors

@@ -48,20 +48,21 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::invalid_request("token is missing"))?;
-    let refresh_first = params.get("token_type_hint") == Some("refresh_token");
-    let access = async { grants::lookup_access_token(state, token).await };
-    let refresh = async { grants::lookup_refresh_token(state, token).await };
-    let found = if refresh_first {
-        match refresh.await? {
-            Some(live) => Some((live, false)),
-            None => access.await?.map(|live| (live, true)),
-        }
-    } else {
-        match access.await? {
-            Some(live) => Some((live, true)),
-            None => refresh.await?.map(|live| (live, false)),
-        }
-    };
+    // (the live token, whether it is an access token)
+    let found = grants::by_hint(
+        params.get("token_type_hint"),
+        async {
+            Ok(grants::lookup_access_token(state, token)
+                .await?
+                .map(|l| (l, true)))
+        },
+        async {
+            Ok(grants::lookup_refresh_token(state, token)
+                .await?
+                .map(|l| (l, false)))
+        },
+    )
+    .await?;
     let client_id = &client.config.client_id;
     Ok(match found {
         Some((live, is_access)) if &live.client_id == client_id => active(state, &live, is_access),

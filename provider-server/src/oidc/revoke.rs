@@ -44,18 +44,12 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
         .get("token")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| AppError::invalid_request("token is missing"))?;
-    let refresh_first = params.get("token_type_hint") == Some("refresh_token");
-    let found = if refresh_first {
-        match grants::refresh_token_owner(state, token).await? {
-            Some(owner) => Some(owner),
-            None => grants::access_token_owner(state, token).await?,
-        }
-    } else {
-        match grants::access_token_owner(state, token).await? {
-            Some(owner) => Some(owner),
-            None => grants::refresh_token_owner(state, token).await?,
-        }
-    };
+    let found = grants::by_hint(
+        params.get("token_type_hint"),
+        grants::access_token_owner(state, token),
+        grants::refresh_token_owner(state, token),
+    )
+    .await?;
     let Some(owner) = found else {
         return Ok(());
     };
