@@ -497,23 +497,37 @@ impl StoredClient {
             .map_err(AppError::invalid_request)
     }
 
-    /// The origin shown to the user for `redirect_uri`: cached for this client's
-    /// registered redirect URIs (`/authorize` matches exactly, so a login's URI is one
-    /// of them unless the client was changed meanwhile), computed for any other.
-    pub(crate) fn redirect_origin(&self, redirect_uri: &str) -> String {
-        let origins = self.redirect_origins.get_or_init(|| {
+    /// The origins of the registered redirect URIs, in their order.
+    fn redirect_origins(&self) -> &[String] {
+        self.redirect_origins.get_or_init(|| {
             self.config
                 .redirect_uris
                 .iter()
                 .map(|uri| credentials::redirect_origin(uri))
                 .collect()
-        });
+        })
+    }
+
+    /// The origin shown to the user for `redirect_uri`: cached for this client's
+    /// registered redirect URIs (`/authorize` matches exactly, so a login's URI is one
+    /// of them unless the client was changed meanwhile), computed for any other.
+    pub(crate) fn redirect_origin(&self, redirect_uri: &str) -> String {
+        let origins = self.redirect_origins();
         self.config
             .redirect_uris
             .iter()
             .position(|uri| uri == redirect_uri)
             .and_then(|index| origins.get(index))
             .map_or_else(|| credentials::redirect_origin(redirect_uri), Clone::clone)
+    }
+
+    /// Whether a page of `origin` (an `Origin` header's value) may read this client's
+    /// answers from the browser: it is the origin of one of the registered redirect
+    /// URIs (`crate::cors`). Only `scheme://host[:port]` origins count: an `https`
+    /// or `http` redirect URI's, never a custom scheme's or `null`.
+    #[must_use]
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        origin.contains("://") && self.redirect_origins().iter().any(|o| o == origin)
     }
 
     /// Whether `secret` is this client's secret (constant-time on the hashes).

@@ -25,6 +25,7 @@
 //! - [`clock`]: the injected clock of presentation verification and of the cleanup.
 //! - [`cleanup`]: deleting expired sessions, codes and tokens in the background.
 //! - [`demo`]: the demo relying party and the demo (unverified) email issuer.
+//! - [`cors`]: cross-origin reads for browser-based clients.
 //! - [`error`]: the single mapping of failures to OAuth/OIDC error responses.
 //!
 //! Logs never carry secrets, codes, tokens, login challenges or personal data.
@@ -34,6 +35,7 @@ pub mod cleanup;
 pub mod clients;
 pub mod clock;
 pub mod config;
+pub mod cors;
 pub mod credentials;
 pub mod db;
 pub mod demo;
@@ -54,6 +56,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -150,7 +153,8 @@ fn tls_roots(path: Option<&std::path::Path>) -> anyhow::Result<Vec<reqwest::Cert
 pub fn app(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let timeout = Duration::from_secs(u64::from(state.config.request_timeout_secs));
-    Router::new()
+    // Documents anyone may read, from any origin (`cors::public`).
+    let public = Router::new()
         .route(
             "/.well-known/openid-configuration",
             get(oidc::discovery::openid_configuration),
@@ -160,17 +164,24 @@ pub fn app(state: AppState) -> Router {
             "/.well-known/did-configuration.json",
             get(oidc::discovery::did_configuration),
         )
-        .route(
-            "/authorize",
-            get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
-        )
+        .layer(middleware::from_fn(cors::public));
+    // What a browser-based client calls itself (`cors::client_endpoint`).
+    let client_endpoints = Router::new()
         .route("/token", post(oidc::token::token))
         .route("/revoke", post(oidc::revoke::revoke))
-        .route("/introspect", post(oidc::introspect::introspect))
         .route(
             "/userinfo",
             get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),
         )
+        .layer(middleware::from_fn(cors::client_endpoint));
+    Router::new()
+        .merge(public)
+        .merge(client_endpoints)
+        .route(
+            "/authorize",
+            get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
+        )
+        .route("/introspect", post(oidc::introspect::introspect))
         .route("/register", post(oidc::register::register))
         .route("/login", get(login::login_page))
         .route("/login.js", get(login::login_js))

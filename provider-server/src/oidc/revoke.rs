@@ -13,11 +13,15 @@
 //! - `token_type_hint` only says where to look first; an unknown value is ignored
 //!   (§2.1).
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+use crate::clients::StoredClient;
+use crate::cors;
 use crate::error::AppError;
 use crate::oidc::{grants, token};
 use crate::web::{self, ReadBody};
@@ -29,16 +33,20 @@ pub async fn revoke(
     ReadBody(body): ReadBody,
 ) -> Response {
     match handle(&state, &headers, &body).await {
-        Ok(()) => {
+        Ok(client) => {
             let mut response = StatusCode::OK.into_response();
             web::no_store(response.headers_mut());
-            response
+            cors::readable_by(response, client)
         }
         Err(e) => e.into_response(),
     }
 }
 
-async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), AppError> {
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Arc<StoredClient>, AppError> {
     let (params, client) = token::authenticated_form(state, headers, body).await?;
     let token = params
         .get("token")
@@ -51,7 +59,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
     )
     .await?;
     let Some(owner) = found else {
-        return Ok(());
+        return Ok(client);
     };
     if owner.client_id() != client.config.client_id {
         return Err(AppError::invalid_grant(
@@ -60,5 +68,5 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
     }
     grants::revoke(state, &owner).await?;
     tracing::info!(client_id = %client.config.client_id, kind = owner.kind(), "token revoked");
-    Ok(())
+    Ok(client)
 }

@@ -12,6 +12,7 @@ use wallet_core::encoding::b64u_encode;
 
 use crate::AppState;
 use crate::clients::{self, LoginConfiguration, StoredClient, TokenEndpointAuthMethod};
+use crate::cors;
 use crate::error::{AppError, ErrorCode};
 use crate::oidc::grants::{self, Grant, RefreshRefusal};
 use crate::web::{self, Params, ReadBody, now};
@@ -23,15 +24,19 @@ pub async fn token(
     ReadBody(body): ReadBody,
 ) -> Response {
     match handle(&state, &headers, &body).await {
-        Ok(value) => web::json_no_store(value),
+        Ok((value, client)) => cors::readable_by(web::json_no_store(value), client),
         Err(e) => e.into_response(),
     }
 }
 
-async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, AppError> {
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Value, Arc<StoredClient>), AppError> {
     let (params, stored) = authenticated_form(state, headers, body).await?;
     let client = &stored.config;
-    match params.get("grant_type") {
+    let value = match params.get("grant_type") {
         Some("authorization_code") => authorization_code(state, client, &params).await,
         Some("refresh_token") => refresh_token(state, client, &params).await,
         Some("client_credentials") => client_credentials(state, client, &params).await,
@@ -40,7 +45,8 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
             "unsupported grant_type",
         )),
         None => Err(AppError::invalid_request("grant_type is missing")),
-    }
+    }?;
+    Ok((value, stored))
 }
 
 /// The form of a request to the token or the revocation endpoint, and the client it
