@@ -157,6 +157,10 @@ pub struct LoginConfiguration {
     pub name: String,
     /// Registered redirect URIs, compared by exact string match.
     pub redirect_uris: Vec<String>,
+    /// Where the End-User may be sent after logging out at the provider (OIDC
+    /// RP-Initiated Logout 1.0 §3.1), compared by exact string match.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub post_logout_redirect_uris: Vec<String>,
     /// Token endpoint client authentication.
     pub token_endpoint_auth_method: TokenEndpointAuthMethod,
     /// The id_token signature algorithm.
@@ -248,6 +252,9 @@ pub struct NewClient {
     /// Redirect URIs.
     #[serde(default)]
     pub redirect_uris: Vec<String>,
+    /// Post-logout redirect URIs (RP-Initiated Logout 1.0 §3.1).
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
     /// `client_secret_basic` (default), `client_secret_post` or `none`.
     pub token_endpoint_auth_method: Option<String>,
     /// `RS256` (default), `ES256` or `EdDSA`.
@@ -321,6 +328,21 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
     for uri in &new.redirect_uris {
         validate_redirect_uri(uri)?;
     }
+    // The same rules as redirect URIs; RFC 7591 has no error code of its own for
+    // these, so a bad one is `invalid_client_metadata`.
+    if new.post_logout_redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(ClientError::Metadata(format!(
+            "at most {MAX_REDIRECT_URIS} post_logout_redirect_uris"
+        )));
+    }
+    for uri in &new.post_logout_redirect_uris {
+        validate_redirect_uri(uri).map_err(|e| match e {
+            ClientError::RedirectUri(why) => {
+                ClientError::Metadata(format!("post_logout_redirect_uris: {why}"))
+            }
+            other => other,
+        })?;
+    }
     let method = TokenEndpointAuthMethod::parse(
         new.token_endpoint_auth_method
             .as_deref()
@@ -369,6 +391,7 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
         client_id: String::new(),
         name,
         redirect_uris: new.redirect_uris,
+        post_logout_redirect_uris: new.post_logout_redirect_uris,
         token_endpoint_auth_method: method,
         id_token_signed_response_alg: alg,
         presentation_definition: new.presentation_definition,

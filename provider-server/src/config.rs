@@ -73,6 +73,10 @@ pub struct ClientCreate {
     /// A redirect URI (exact match); repeat for several.
     #[arg(long = "redirect-uri", required = true)]
     pub redirect_uris: Vec<String>,
+    /// Where the user may be sent back after logging out (RP-Initiated Logout, exact
+    /// match); repeat for several.
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
     /// A file holding a DIF Presentation Exchange v2 `presentation_definition`.
     #[arg(long)]
     pub presentation_definition: Option<PathBuf>,

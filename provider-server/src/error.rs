@@ -105,6 +105,12 @@ pub enum AppError {
     /// invalid redirection URI").
     #[error("error page: {0}")]
     ErrorPage(String),
+    /// A logout request that cannot be honoured (an `id_token_hint` this provider did
+    /// not issue, an unregistered `post_logout_redirect_uri`): an HTML error page,
+    /// never a redirect (RP-Initiated Logout 1.0 §4: the OP "MUST NOT perform
+    /// post-logout redirection to an RP" when it detects errors).
+    #[error("logout error page: {0}")]
+    LogoutErrorPage(String),
     /// A feature that is not built yet (501).
     #[error("not built yet: {0}")]
     NotBuilt(&'static str),
@@ -232,18 +238,11 @@ impl IntoResponse for AppError {
             }
             Self::ErrorPage(description) => {
                 tracing::info!(%description, "authorization request refused with an error page");
-                let page = web::page(
-                    "Login request refused",
-                    &format!(
-                        "<h1>This login request cannot be processed</h1><p>{}</p>\
-                         <p>The application that sent you here is misconfigured. \
-                         You have not been redirected.</p>",
-                        web::escape(&sanitize_description(&description))
-                    ),
-                );
-                let mut response = (StatusCode::BAD_REQUEST, Html(page)).into_response();
-                web::html_security_headers(response.headers_mut(), None);
-                response
+                error_page("login", &description)
+            }
+            Self::LogoutErrorPage(description) => {
+                tracing::info!(%description, "logout request refused with an error page");
+                error_page("logout", &description)
             }
             Self::NotBuilt(what) => json_error(
                 StatusCode::NOT_IMPLEMENTED,
@@ -260,6 +259,30 @@ impl IntoResponse for AppError {
             }
         }
     }
+}
+
+/// The page of a refused browser request (`what`: "login" or "logout"): 400, and
+/// never a redirect.
+fn error_page(what: &str, description: &str) -> Response {
+    let page = web::page(
+        &format!("{} request refused", capitalized(what)),
+        &format!(
+            "<h1>This {what} request cannot be processed</h1><p>{}</p>\
+             <p>The application that sent you here is misconfigured. \
+             You have not been redirected.</p>",
+            web::escape(&sanitize_description(description))
+        ),
+    );
+    let mut response = (StatusCode::BAD_REQUEST, Html(page)).into_response();
+    web::html_security_headers(response.headers_mut(), None);
+    response
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// Failures of the encrypted Credential API message (`POST /api/v1/credentials`):

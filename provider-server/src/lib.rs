@@ -182,6 +182,10 @@ pub fn app(state: AppState) -> Router {
             get(oidc::authorize::authorize_get).post(oidc::authorize::authorize_post),
         )
         .route("/introspect", post(oidc::introspect::introspect))
+        .route(
+            "/logout",
+            get(oidc::logout::logout_get).post(oidc::logout::logout_post),
+        )
         .route("/register", post(oidc::register::register))
         .route("/login", get(login::login_page))
         .route("/login.js", get(login::login_js))

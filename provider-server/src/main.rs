@@ -124,6 +124,7 @@ async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
                     let new = NewClient {
                         name: Some(args.name),
                         redirect_uris: args.redirect_uris,
+                        post_logout_redirect_uris: args.post_logout_redirect_uris,
                         token_endpoint_auth_method: Some(args.token_endpoint_auth_method),
                         id_token_signed_response_alg: Some(args.id_token_signed_response_alg),
                         presentation_definition: read_json(

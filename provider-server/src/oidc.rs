@@ -4,6 +4,7 @@ pub mod authorize;
 pub mod discovery;
 pub mod grants;
 pub mod introspect;
+pub mod logout;
 pub mod register;
 pub mod revoke;
 pub mod token;

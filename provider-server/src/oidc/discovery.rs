@@ -34,6 +34,7 @@ pub fn document(state: &AppState) -> Value {
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint": format!("{issuer}/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "end_session_endpoint": format!("{issuer}/logout"),
         "code_challenge_methods_supported": ["S256"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,

@@ -141,6 +141,30 @@ pub fn verify_id_token_hint(
     token: &str,
 ) -> Result<String, String> {
     let invalid = |why: &str| format!("id_token_hint is not valid: {why}");
+    let claims = verify_own_id_token(state, token)?;
+    let audience_ok = match claims.get("aud") {
+        Some(Value::String(aud)) => aud == client_id,
+        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(client_id)),
+        _ => false,
+    };
+    if !audience_ok {
+        return Err(invalid("issued to another client"));
+    }
+    claims
+        .get("sub")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| invalid("no sub"))
+}
+
+/// The claims of an id_token this provider signed (with a key it still publishes,
+/// current or previous) as this issuer, whatever its audience and expiry.
+///
+/// # Errors
+/// A description for `invalid_request` (or an error page), naming the failed check.
+pub fn verify_own_id_token(state: &AppState, token: &str) -> Result<Map<String, Value>, String> {
+    let invalid = |why: &str| format!("id_token_hint is not valid: {why}");
     let header = wallet_core::jws::peek_header(token).map_err(|_| invalid("not a JWS"))?;
     let kid = header.kid.ok_or_else(|| invalid("no kid"))?;
     let set = state
@@ -156,20 +180,7 @@ pub fn verify_id_token_hint(
     if claims.get("iss").and_then(Value::as_str) != Some(state.config.issuer.as_str()) {
         return Err(invalid("issued by another issuer"));
     }
-    let audience_ok = match claims.get("aud") {
-        Some(Value::String(aud)) => aud == client_id,
-        Some(Value::Array(auds)) => auds.iter().any(|a| a.as_str() == Some(client_id)),
-        _ => false,
-    };
-    if !audience_ok {
-        return Err(invalid("issued to another client"));
-    }
-    claims
-        .get("sub")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| invalid("no sub"))
+    Ok(claims)
 }
 
 /// Stores a new authorization code for `grant`; returns the code.
