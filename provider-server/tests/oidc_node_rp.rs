@@ -4,7 +4,8 @@
 //! `id_token`), and after the wallet login here validates everything it is built to
 //! validate: `state`, `iss` in the authorization response (RFC 9207), the code
 //! exchange, the id_token's signature against the JWKS (RS256, ES256 and EdDSA),
-//! `iss`, `aud`, `nonce`, `exp`, then userinfo (whose `sub` must match) and a refresh.
+//! `iss`, `aud`, `nonce`, `exp`, then userinfo (whose `sub` must match), a refresh,
+//! introspection, revocation and the RP-Initiated Logout URL (followed here).
 //!
 //! REQUIRES `node` and the npm packages of the repository's `package-lock.json`
 //! (`npm ci` at the root; `scripts/test` does it). A missing one fails the test with a
@@ -33,12 +34,33 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where the library asks the provider to send the user after logging out.
+const LOGGED_OUT: &str = "http://rp.example/logged-out";
+
 async fn client(p: &Provider, issuer: &Party, auth: &str, alg: &str) -> CreatedClient {
     email_client(p, issuer, |c| {
         c.token_endpoint_auth_method = Some(auth.into());
         c.id_token_signed_response_alg = Some(alg.into());
+        c.post_logout_redirect_uris = vec![LOGGED_OUT.into()];
     })
     .await
+}
+
+/// Follows the library's RP-Initiated Logout URL: the provider must send the browser
+/// back to [`LOGGED_OUT`] with the library's `state`.
+async fn assert_logout_returns(p: &Provider, result: &Value) {
+    let url = result["end_session_url"].as_str().unwrap();
+    assert!(url.starts_with(&p.url("/logout?")), "{url}");
+    let response = p.http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 303, "{url}");
+    let back = response.headers()["location"].to_str().unwrap();
+    assert_eq!(
+        back,
+        format!(
+            "{LOGGED_OUT}?state={}",
+            result["logout_state"].as_str().unwrap()
+        )
+    );
 }
 
 /// The wallet's whole login for an authorization request URL: `redirect_to`.
@@ -87,6 +109,7 @@ async fn node_rp_with(
             client.client_secret.as_deref().unwrap_or_default(),
         )
         .env("REDIRECT_URI", REDIRECT)
+        .env("POST_LOGOUT_REDIRECT_URI", LOGGED_OUT)
         .env("FLOW", flow)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -162,6 +185,7 @@ async fn openid_client_code_flow_with_each_signing_alg() {
         // access token made with it are refused afterwards.
         assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
         assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
+        assert_logout_returns(&s.p, &r).await;
         subjects.push(claims["sub"].clone());
     }
     // One public `sub` per holder, whichever client and alg.
@@ -180,6 +204,7 @@ async fn openid_client_public_client_with_pkce() {
     assert_eq!(r["introspection"], Value::Null, "{r}");
     assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
     assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
+    assert_logout_returns(&s.p, &r).await;
 }
 
 #[tokio::test]

@@ -2,13 +2,14 @@
 // provider-server/tests/oidc_node_rp.rs over stdin/stdout, one JSON object per line.
 //
 // Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
-// REDIRECT_URI, FLOW (`code` or `implicit`).
+// REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, FLOW (`code` or `implicit`).
 //
 // Prints {"authorize": URL}; reads {"callback": URL} (where the provider sent the
 // browser); prints {"result": {...}} with what the library validated, or
 // {"error": "..."} when it refused anything, and exits. The code flow ends by
 // introspecting the refreshed access token (RFC 7662, confidential clients) and revoking
-// the refresh token (RFC 7009), then says how the refresh grant and userinfo fail.
+// the refresh token (RFC 7009), then says how the refresh grant and userinfo fail, and
+// builds the RP-Initiated Logout URL from the discovery document's end_session_endpoint.
 import * as client from 'openid-client'
 import * as readline from 'node:readline'
 
@@ -95,8 +96,17 @@ async function main () {
     refresh: await failure(client.refreshTokenGrant(config, refreshed.refresh_token)),
     userinfo: await failure(client.fetchUserInfo(config, refreshed.access_token, claims.sub))
   }
+  // RP-Initiated Logout 1.0: the harness follows this URL and checks where it leads.
+  const logoutState = client.randomState()
+  const endSession = client.buildEndSessionUrl(config, {
+    id_token_hint: tokens.id_token,
+    post_logout_redirect_uri: env('POST_LOGOUT_REDIRECT_URI'),
+    state: logoutState
+  })
   say({
     result: {
+      end_session_url: endSession.href,
+      logout_state: logoutState,
       id_token_alg: JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url')).alg,
       id_token_claims: claims,
       token_type: tokens.token_type,
