@@ -25,7 +25,7 @@ use provider_server::clients::CreatedClient;
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
-use wallet::{Party, Wallet, email_client, party, post_credentials};
+use wallet::{Party, Wallet, email_client, party};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -61,18 +61,6 @@ async fn assert_logout_returns(p: &Provider, result: &Value) {
             result["logout_state"].as_str().unwrap()
         )
     );
-}
-
-/// The wallet's whole login for an authorization request URL: `redirect_to`.
-async fn wallet_login(p: &Provider, wallet: &mut Wallet, authorize: &str) -> String {
-    let lc = p.begin(authorize).await;
-    wallet.new_session_key();
-    wallet.key_exchange(p, &lc).await;
-    let request = wallet.request(p, &lc).await;
-    let vp = wallet.present(&request, |_| {});
-    let (status, body) = post_credentials(p, &lc, &wallet.submit(&request, vp)).await;
-    assert_eq!(status, 200, "{body}");
-    body["redirect_to"].as_str().unwrap().to_owned()
 }
 
 /// Runs `oidc-rp.mjs` for `client` and `flow`, doing the wallet's part when it asks;
@@ -135,7 +123,7 @@ async fn node_rp_with(
         .as_str()
         .unwrap()
         .to_owned();
-    let callback = edit(wallet_login(p, wallet, &authorize).await);
+    let callback = edit(wallet.login(p, &authorize).await);
     stdin
         .write_all(format!("{}\n", json!({ "callback": callback })).as_bytes())
         .await

@@ -15,7 +15,7 @@ use wallet_core::presentation::{
 use wallet_core::random::OsRandom;
 use wallet_core::vc::{CREDENTIALS_V2_CONTEXT, Credential, EmbeddedCredential, format_datetime};
 
-use super::{Provider, REDIRECT};
+use super::support::{Provider, REDIRECT};
 use provider_server::clients::{self, CreatedClient, NewClient};
 
 /// A did:key party (holder or issuer).
@@ -167,6 +167,19 @@ impl Wallet {
         let credential = email_credential(issuer, &wallet.holder.did, email, now() + 86_400);
         wallet.credentials.push(credential);
         wallet
+    }
+
+    /// The whole login for an authorization request URL, with a fresh session key:
+    /// the `redirect_to` the provider answers (the app's callback URL).
+    pub async fn login(&mut self, p: &Provider, authorize: &str) -> String {
+        let lc = p.begin(authorize).await;
+        self.new_session_key();
+        self.key_exchange(p, &lc).await;
+        let request = self.request(p, &lc).await;
+        let vp = self.present(&request, |_| {});
+        let (status, body) = post_credentials(p, &lc, &self.submit(&request, vp)).await;
+        assert_eq!(status, 200, "{body}");
+        body["redirect_to"].as_str().unwrap().to_owned()
     }
 
     /// A new temporary session key (as a fresh `startSession` would make).
