@@ -37,6 +37,7 @@ async fn start() -> Demo {
         NewClient {
             name: Some("Demo RP".into()),
             redirect_uris: vec![redirect_uri.clone()],
+            post_logout_redirect_uris: vec![format!("{rp}/")],
             ..NewClient::default()
         },
     )
@@ -50,6 +51,7 @@ async fn start() -> Demo {
     })
     .unwrap();
     assert_eq!(state.redirect_uri(), redirect_uri);
+    assert_eq!(state.post_logout_uri(), format!("{rp}/"));
     tokio::spawn(rp::serve(state, listener, std::future::pending()));
     Demo {
         provider,
@@ -237,8 +239,35 @@ async fn whole_login_shows_escaped_claims_and_logs_out() {
     // The code was redeemed once; replaying the redirect finds no login.
     assert_eq!(d.get(&redirect_to, &cookie).await.status(), 400);
 
-    let out = d.get(&format!("{}/logout", d.rp), &logged_in).await;
+    // Logging out is a form (POST): a link another site could embed is refused.
+    let response = d.get(&format!("{}/logout", d.rp), &logged_in).await;
+    assert_eq!(response.status(), 405);
+    let out = d
+        .http()
+        .post(format!("{}/logout", d.rp))
+        .header("cookie", &logged_in)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
+    assert!(
+        out.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    // Through the provider's end_session_endpoint, with the id_token as the hint,
+    // back to the app's start page.
+    let end_session = out.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        end_session.starts_with(&d.provider.url("/logout?")),
+        "{end_session}"
+    );
+    let logout_params = params_of(&end_session, false);
+    assert!(logout_params.contains_key("id_token_hint"), "{end_session}");
+    let home = d.get(&end_session, &logged_in).await;
+    assert_eq!(home.status(), 303);
+    assert_eq!(home.headers()["location"], format!("{}/", d.rp));
     let page = d
         .get(&format!("{}/", d.rp), &logged_in)
         .await

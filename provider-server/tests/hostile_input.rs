@@ -7,7 +7,8 @@
 //!
 //! Every response must be a well-formed HTTP response (no dropped connection: a panic
 //! or a crash would drop it) with a status below 500, a redirect only to the registered
-//! redirect URI or the provider's own login page, an OAuth error code from the
+//! redirect URI, the registered post-logout redirect URI or the provider's own login
+//! page, an OAuth error code from the
 //! registries wherever an `error` is sent (in a JSON body or a redirect), an
 //! `error_description` within RFC 6749 §5.2's characters, and `WWW-Authenticate` with
 //! every 401. Afterwards the provider still completes a whole wallet login and its
@@ -34,6 +35,9 @@ use oid4vp_wallet::{fetch_request_object, response_form, wallet_link};
 use provider_server::clients::{self, CreatedClient, NewClient};
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
+
+/// The post-logout redirect URI of the confidential client.
+const LOGGED_OUT: &str = "http://rp.example/logged-out";
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use wallet::{Wallet, email_client, party};
 use wallet_core::credential_api::seal_challenge;
@@ -461,7 +465,9 @@ fn check(reply: &Reply, issuer: &str, head: bool) -> Result<(), String> {
         let login = format!("{issuer}/login");
         if !(location.starts_with(&format!("{REDIRECT}?"))
             || location.starts_with(&format!("{REDIRECT}#"))
-            || location.starts_with(&format!("{login}?")))
+            || location.starts_with(&format!("{login}?"))
+            || location == LOGGED_OUT
+            || location.starts_with(&format!("{LOGGED_OUT}?")))
         {
             return Err(format!("redirect to {location}"));
         }
@@ -525,6 +531,7 @@ struct Live {
     code: String,
     access_token: String,
     refresh_token: String,
+    id_token: String,
     request_uri: String,
     response_uri: String,
     response: Vec<(String, String)>,
@@ -607,6 +614,7 @@ async fn live(p: &Provider, wallet: &mut Wallet, public_client: &str, c: &Create
         code,
         access_token: tokens["access_token"].as_str().unwrap().to_owned(),
         refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
+        id_token: tokens["id_token"].as_str().unwrap().to_owned(),
         request_uri: url::Url::parse(&link.request_uri)
             .unwrap()
             .path()
@@ -699,6 +707,22 @@ fn templates(l: &Live) -> Vec<Template> {
             Body::Form(pairs(&[
                 ("token", &l.refresh_token),
                 ("client_id", &l.public_client),
+            ])),
+        ),
+        get(
+            "/logout",
+            pairs(&[
+                ("id_token_hint", &l.id_token),
+                ("post_logout_redirect_uri", LOGGED_OUT),
+                ("state", "s1"),
+            ]),
+        ),
+        post(
+            "/logout",
+            Vec::new(),
+            Body::Form(pairs(&[
+                ("client_id", id),
+                ("post_logout_redirect_uri", LOGGED_OUT),
             ])),
         ),
         authed(
@@ -845,7 +869,10 @@ async fn hostile_requests_get_clear_errors_and_break_nothing() {
     .await;
     let addr = p.base.trim_start_matches("http://").to_owned();
     let issuer = party();
-    let c = email_client(&p, &issuer, |_| {}).await;
+    let c = email_client(&p, &issuer, |c| {
+        c.post_logout_redirect_uris = vec![LOGGED_OUT.into()];
+    })
+    .await;
     let public_client = clients::create(
         &p.state.db,
         NewClient {

@@ -1,8 +1,8 @@
 //! "Never log secrets or personal data", checked: every log line of this process at
 //! TRACE level (the provider's, axum's, hyper's, SQLite's, in the JSON format
 //! `--log-format json` writes) is captured while a whole wallet login, the token
-//! grants, userinfo, introspection, revocation, an OID4VP request and a series of refused requests run; then no
-//! secret and no personal datum of any of them may appear in the text: client secrets
+//! grants, userinfo, introspection, revocation, logout, an OID4VP request and a series
+//! of refused requests run; then no secret and no personal datum of any of them may appear in the text: client secrets
 //! (right and wrong), the registration token, the at-rest secret, login challenges,
 //! key-exchange and presentation challenges, codes, PKCE verifiers, access, refresh and
 //! id tokens, OID4VP handles, the holder's DID and e-mail address.
@@ -182,6 +182,25 @@ async fn a_whole_login_and_its_failures_log_no_secret() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{path}");
+    }
+    // Logout carries the id_token, and a `state`; a refused logout too (a client_id
+    // the hint was not issued to).
+    let logout_state = "logout-state-canary-0123456789";
+    secrets.push(("logout state", logout_state.into()));
+    for client_id in [None, Some("another-client")] {
+        let mut query = vec![
+            ("id_token_hint", tokens["id_token"].as_str().unwrap()),
+            ("state", logout_state),
+        ];
+        query.extend(client_id.map(|c| ("client_id", c)));
+        let r = p
+            .http
+            .get(p.url("/logout"))
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), if client_id.is_none() { 200 } else { 400 });
     }
 
     // Refusals carry the secret they refuse: none may reach a log line.

@@ -23,11 +23,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreTokenResponse,
+    CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreProviderMetadata, CoreTokenResponse,
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse as _,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, LogoutRequest, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
+    RedirectUrl, Scope, TokenResponse as _,
 };
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -143,9 +144,11 @@ struct Pending {
     started: i64,
 }
 
-/// A logged-in user: the validated id_token claims.
+/// A logged-in user: the validated id_token claims, and the id_token itself for
+/// the `id_token_hint` of the logout.
 struct LoggedIn {
     claims: Map<String, Value>,
+    id_token: String,
     since: i64,
 }
 
@@ -232,6 +235,34 @@ impl RpState {
         .set_redirect_uri(self.redirect.clone()))
     }
 
+    /// The provider's logout URL for `id_token`, back to [`Self::post_logout_uri`];
+    /// `None` when the provider announces no `end_session_endpoint`.
+    async fn end_session_url(&self, id_token: &str) -> Option<url::Url> {
+        let metadata = ProviderMetadataWithLogout::discover_async(self.issuer.clone(), &self.http)
+            .await
+            .map_err(|e| tracing::warn!(error = %error_chain(&e), "demo RP: discovery for logout failed"))
+            .ok()?;
+        let endpoint = metadata
+            .additional_metadata()
+            .end_session_endpoint
+            .clone()?;
+        let id_token: CoreIdToken = id_token.parse().ok()?;
+        let back = PostLogoutRedirectUrl::new(self.post_logout_uri()).ok()?;
+        Some(
+            LogoutRequest::from(endpoint)
+                .set_id_token_hint(&id_token)
+                .set_post_logout_redirect_uri(back)
+                .http_get_url(),
+        )
+    }
+
+    /// Where the provider sends the browser after logout (register it with
+    /// `--post-logout-redirect-uri`): this app's start page.
+    #[must_use]
+    pub fn post_logout_uri(&self) -> String {
+        format!("{}/", self.config.public_url.trim_end_matches('/'))
+    }
+
     fn with_sessions<T>(&self, f: impl FnOnce(&mut HashMap<String, Session>) -> T) -> T {
         let mut guard = match self.sessions.lock() {
             Ok(g) => g,
@@ -276,7 +307,7 @@ pub fn app(state: RpState) -> Router {
         .route("/", get(index))
         .route("/login", post(login))
         .route("/callback", get(callback))
-        .route("/logout", get(logout))
+        .route("/logout", post(logout))
         .fallback(|| async { (StatusCode::NOT_FOUND, "not found") })
         .with_state(state)
 }
@@ -318,7 +349,9 @@ async fn index(State(state): State<RpState>, headers: HeaderMap) -> Response {
                 "<h1>You are logged in</h1>\
                  <p>The provider vouched for these claims in a signed id_token, which \
                  this app validated against the provider's JWKS:</p>\
-                 <table>{rows}</table><p><a href=\"/logout\">Log out</a></p>"
+                 <table>{rows}</table>\
+                 <form method=\"post\" action=\"/logout\">\
+                 <button type=\"submit\">Log out</button></form>"
             )
         }
     };
@@ -423,6 +456,7 @@ async fn callback(
     tracing::info!("demo RP: login complete");
     let id = state.insert_session(Session::LoggedIn(LoggedIn {
         claims,
+        id_token: id_token.to_string(),
         since: now(),
     }))?;
     let mut response = Redirect::to("/").into_response();
@@ -430,13 +464,27 @@ async fn callback(
     Ok(response)
 }
 
-/// `GET /logout`: forget this browser's session (the provider keeps none that
-/// this app could end).
+/// `POST /logout` (a form, so another site cannot log the user out: the session
+/// cookie is `SameSite=Lax`): forget this browser's session, then send the browser
+/// through the provider's `end_session_endpoint` (RP-Initiated Logout 1.0) with the
+/// id_token as `id_token_hint`, back to this app's start page. The demo asks for no
+/// `offline_access`, so it holds no refresh token to revoke first. Without the
+/// endpoint (discovery failing, or a provider that announces none), straight home.
 async fn logout(State(state): State<RpState>, headers: HeaderMap) -> Response {
-    if let Some(id) = session_id(&headers) {
-        state.with_sessions(|sessions| sessions.remove(&id));
-    }
-    let mut response = Redirect::to("/").into_response();
+    let id_token = session_id(&headers).and_then(|id| {
+        state.with_sessions(|sessions| match sessions.remove(&id) {
+            Some(Session::LoggedIn(l)) => Some(l.id_token),
+            _ => None,
+        })
+    });
+    let target = match id_token {
+        Some(id_token) => state.end_session_url(&id_token).await,
+        None => None,
+    };
+    let mut response = match target {
+        Some(url) => Redirect::to(url.as_str()).into_response(),
+        None => Redirect::to("/").into_response(),
+    };
     set_cookie(&mut response, &state, "", 0);
     response
 }
