@@ -59,7 +59,7 @@ async fn serve_app() -> String {
             "/oidc-client-ts.min.js",
             get(move || async move { ([(header::CONTENT_TYPE, "text/javascript")], script) }),
         )
-        .fallback(move || async move { page.clone().into_response() });
+        .fallback(move || async move { page.into_response() });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let origin = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
