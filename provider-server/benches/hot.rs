@@ -2,7 +2,9 @@
 //! `cargo bench -p provider-server --bench hot`.
 //!
 //! - one SQLite statement through the connection the server uses (read and write),
-//! - id_token signing (EdDSA, ES256, RS256 through aws-lc-rs).
+//! - id_token signing (EdDSA, ES256, RS256 through aws-lc-rs),
+//! - the CORS middleware of the client endpoints (`provider_server::cors`): one
+//!   request through a router with and without it, with and without `Origin`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -72,5 +74,37 @@ fn id_tokens(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, database, id_tokens);
+fn cors(c: &mut Criterion) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt as _;
+
+    let rt = runtime();
+    let handler = || async { "{}" };
+    let plain = axum::Router::new().route("/token", axum::routing::post(handler));
+    let layered = axum::Router::new()
+        .route("/token", axum::routing::post(handler))
+        .layer(axum::middleware::from_fn(
+            provider_server::cors::client_endpoint,
+        ));
+    let request = |origin: bool| {
+        let mut r = Request::post("/token");
+        if origin {
+            r = r.header("origin", "https://app.example");
+        }
+        r.body(Body::empty()).unwrap()
+    };
+    for (name, router, origin) in [
+        ("router without the CORS layer", &plain, false),
+        ("router with the CORS layer, no Origin", &layered, false),
+        ("router with the CORS layer, Origin", &layered, true),
+    ] {
+        c.bench_function(name, |b| {
+            b.to_async(&rt)
+                .iter(|| async { router.clone().oneshot(request(origin)).await.unwrap() });
+        });
+    }
+}
+
+criterion_group!(benches, database, id_tokens, cors);
 criterion_main!(benches);
