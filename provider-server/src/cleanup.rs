@@ -1,6 +1,7 @@
 //! Deleting dead flow state: expired login sessions (and the key-exchange and
 //! presentation challenges they hold), authorization codes, access tokens, refresh
-//! tokens and refresh families nothing refers to any more.
+//! tokens and refresh families nothing refers to any more, OID4VP transactions and
+//! pushed authorization requests.
 //!
 //! [`spawn_cleanup`] runs [`purge_expired`] every `--cleanup-interval-secs`; tests
 //! call [`purge_expired`] (or [`purge`]) directly. Deletes go in batches of at most
@@ -20,6 +21,7 @@
 //! | `refresh_families` | older than the grace period and no token refers to it |
 //! | `auth_codes` | expired and no token or family refers to it |
 //! | `oid4vp_transactions` | expired (a verified holder nobody collected goes with it) |
+//! | `pushed_requests` | expired (RFC 9126 `request_uri`s never used) |
 //!
 //! A redeemed code therefore stays as long as what it issued: a late replay is still
 //! recognised as a reuse (RFC 6749 §4.1.2), and the `reused_at` mark that
@@ -54,6 +56,8 @@ pub struct Purged {
     pub auth_codes: u64,
     /// OID4VP authorization requests.
     pub oid4vp_transactions: u64,
+    /// Pushed authorization requests.
+    pub pushed_requests: u64,
 }
 
 impl Purged {
@@ -66,6 +70,7 @@ impl Purged {
             + self.refresh_families
             + self.auth_codes
             + self.oid4vp_transactions
+            + self.pushed_requests
     }
 }
 
@@ -74,7 +79,7 @@ impl Purged {
 /// minus the grace period), `$2` the batch size; every table is emptied through its
 /// primary key so that the same SQL works on SQLite and PostgreSQL (neither
 /// `DELETE … LIMIT` nor `ctid` is portable).
-const STATEMENTS: [&str; 6] = [
+const STATEMENTS: [&str; 7] = [
     "DELETE FROM login_sessions WHERE id_hash IN (SELECT id_hash FROM login_sessions \
          WHERE expires_at <= $1 LIMIT $2)",
     "DELETE FROM access_tokens WHERE token_hash IN (SELECT token_hash FROM access_tokens \
@@ -94,6 +99,8 @@ const STATEMENTS: [&str; 6] = [
          LIMIT $2)",
     "DELETE FROM oid4vp_transactions WHERE id_hash IN (SELECT id_hash FROM \
          oid4vp_transactions WHERE expires_at <= $1 LIMIT $2)",
+    "DELETE FROM pushed_requests WHERE handle_hash IN (SELECT handle_hash FROM \
+         pushed_requests WHERE expires_at <= $1 LIMIT $2)",
 ];
 
 /// How long a row is kept past its expiry: the request timeout plus
@@ -143,6 +150,7 @@ pub async fn purge(db: &Db, now: i64, grace: i64, batch: i64) -> Result<Purged, 
         refresh_families,
         auth_codes,
         oid4vp_transactions,
+        pushed_requests,
     ] = counts;
     Ok(Purged {
         login_sessions,
@@ -151,6 +159,7 @@ pub async fn purge(db: &Db, now: i64, grace: i64, batch: i64) -> Result<Purged, 
         refresh_families,
         auth_codes,
         oid4vp_transactions,
+        pushed_requests,
     })
 }
 

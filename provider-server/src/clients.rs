@@ -189,6 +189,9 @@ pub struct LoginConfiguration {
     /// carries `auth_time`, so this is recorded and echoed, not needed.
     #[serde(default)]
     pub require_auth_time: bool,
+    /// Every authorization request must be pushed first (RFC 9126 §6).
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
     /// When the client was created (unix seconds).
     pub created_at: i64,
 }
@@ -274,6 +277,8 @@ pub struct NewClient {
     pub subject_type: Option<String>,
     /// Whether every id_token must carry `auth_time` (it always does).
     pub require_auth_time: Option<bool>,
+    /// Whether every authorization request must be pushed (RFC 9126 §6).
+    pub require_pushed_authorization_requests: Option<bool>,
     /// Refused: fetching a sector identifier document is not implemented.
     pub sector_identifier_uri: Option<String>,
 }
@@ -401,6 +406,9 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
         jwks: new.jwks,
         subject_type,
         require_auth_time: new.require_auth_time.unwrap_or(false),
+        require_pushed_authorization_requests: new
+            .require_pushed_authorization_requests
+            .unwrap_or(false),
         created_at: now(),
     })
 }

@@ -106,6 +106,10 @@ pub struct ClientCreate {
     /// login carries it anyway).
     #[arg(long)]
     pub require_auth_time: bool,
+    /// Refuse every authorization request that was not pushed first to `/par`
+    /// (RFC 9126 §6).
+    #[arg(long)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// Log line format.

@@ -9,7 +9,8 @@
 //!
 //! - [`public`] documents (discovery, JWKS, the DID configuration) are readable by
 //!   every origin: `Access-Control-Allow-Origin: *`.
-//! - The client endpoints ([`client_endpoint`]: `/token`, `/userinfo`, `/revoke`)
+//! - The client endpoints ([`client_endpoint`]: `/token`, `/userinfo`, `/revoke`,
+//!   `/par`)
 //!   let an origin read a *successful* answer only when it is the origin of one of
 //!   the client's registered redirect URIs (the handler names the client with a
 //!   [`ReadableBy`] extension on its response; Keycloak's default "web origins"
@@ -76,7 +77,8 @@ pub async fn public(request: Request, next: Next) -> Response {
     response
 }
 
-/// CORS for `/token`, `/userinfo` and `/revoke` (see the module documentation).
+/// CORS for `/token`, `/userinfo`, `/revoke` and `/par` (see the module
+/// documentation).
 pub async fn client_endpoint(request: Request, next: Next) -> Response {
     let Some(origin) = request.headers().get(header::ORIGIN).cloned() else {
         return next.run(request).await;

@@ -169,6 +169,7 @@ pub fn app(state: AppState) -> Router {
     let client_endpoints = Router::new()
         .route("/token", post(oidc::token::token))
         .route("/revoke", post(oidc::revoke::revoke))
+        .route("/par", post(oidc::par::push))
         .route(
             "/userinfo",
             get(oidc::userinfo::userinfo).post(oidc::userinfo::userinfo),

@@ -136,6 +136,9 @@ async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
                         jwks: read_json(args.jwks.as_deref())?,
                         subject_type: Some(args.subject_type),
                         require_auth_time: Some(args.require_auth_time),
+                        require_pushed_authorization_requests: Some(
+                            args.require_pushed_authorization_requests,
+                        ),
                         sector_identifier_uri: None,
                     };
                     let created = clients::create(&db, new).await?;

@@ -5,6 +5,7 @@ pub mod discovery;
 pub mod grants;
 pub mod introspect;
 pub mod logout;
+pub mod par;
 pub mod register;
 pub mod revoke;
 pub mod token;

@@ -60,6 +60,13 @@ impl Params {
     pub fn has(&self, name: &str) -> bool {
         self.0.contains_key(name)
     }
+
+    /// These parameters with `name` set to `value` (replacing any given value).
+    #[must_use]
+    pub fn with(mut self, name: &str, value: &str) -> Self {
+        self.0.insert(name.to_owned(), value.to_owned());
+        self
+    }
 }
 
 /// Current time, unix seconds.

@@ -210,7 +210,7 @@ async fn errors_are_readable_by_every_origin() {
 #[tokio::test]
 async fn client_endpoints_answer_preflights() {
     let p = Provider::start().await;
-    for path in ["/token", "/userinfo", "/revoke"] {
+    for path in ["/token", "/userinfo", "/revoke", "/par"] {
         let response = preflight(&p, path, RP_ORIGIN).await;
         assert_eq!(response.status(), 204, "{path}");
         assert_eq!(allow_origin(&response), Some(RP_ORIGIN), "{path}");

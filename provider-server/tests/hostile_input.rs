@@ -532,6 +532,8 @@ struct Live {
     access_token: String,
     refresh_token: String,
     id_token: String,
+    /// A pushed authorization request's `request_uri` (RFC 9126), not used yet.
+    pushed_request_uri: String,
     request_uri: String,
     response_uri: String,
     response: Vec<(String, String)>,
@@ -594,6 +596,17 @@ async fn live(p: &Provider, wallet: &mut Wallet, public_client: &str, c: &Create
     let lc = p.begin(&begin("openid email")).await;
     let redirect = p.finish(&lc, wallet.holder.did.as_str()).await;
     let code = params_of(&redirect, false)["code"].clone();
+    let pushed: Value = p
+        .http
+        .post(p.url("/par"))
+        .basic_auth(id, c.client_secret.as_deref())
+        .form(&authorize_query(id, "openid email"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let lc = p.begin(&begin("openid email")).await;
     let link = wallet_link(p, &lc).await;
     let ro = fetch_request_object(p, &link, None).await;
@@ -615,6 +628,7 @@ async fn live(p: &Provider, wallet: &mut Wallet, public_client: &str, c: &Create
         access_token: tokens["access_token"].as_str().unwrap().to_owned(),
         refresh_token: tokens["refresh_token"].as_str().unwrap().to_owned(),
         id_token: tokens["id_token"].as_str().unwrap().to_owned(),
+        pushed_request_uri: pushed["request_uri"].as_str().unwrap().to_owned(),
         request_uri: url::Url::parse(&link.request_uri)
             .unwrap()
             .path()
@@ -671,6 +685,10 @@ fn templates(l: &Live) -> Vec<Template> {
             ]),
         ),
         get("/authorize", authorize_query(&l.public_client, "openid")),
+        get(
+            "/authorize",
+            pairs(&[("client_id", id), ("request_uri", &l.pushed_request_uri)]),
+        ),
         post(
             "/authorize",
             Vec::new(),
@@ -708,6 +726,14 @@ fn templates(l: &Live) -> Vec<Template> {
                 ("token", &l.refresh_token),
                 ("client_id", &l.public_client),
             ])),
+        ),
+        authed(
+            post(
+                "/par",
+                Vec::new(),
+                Body::Form(authorize_query(id, "openid email")),
+            ),
+            basic(id, secret),
         ),
         get(
             "/logout",

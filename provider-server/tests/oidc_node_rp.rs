@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use provider_server::clients::CreatedClient;
 use serde_json::{Value, json};
-use support::{Provider, REDIRECT};
+use support::{Provider, REDIRECT, params_of};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use wallet::{Party, Wallet, email_client, party};
 
@@ -193,6 +193,29 @@ async fn openid_client_public_client_with_pkce() {
     assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
     assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
     assert_logout_returns(&s.p, &r).await;
+}
+
+#[tokio::test]
+async fn openid_client_pushes_its_authorization_request() {
+    let mut s = setup().await;
+    for auth in ["client_secret_basic", "none"] {
+        let c = client(&s.p, &s.issuer, auth, "EdDSA").await;
+        let r = node_rp(&s.p, &mut s.wallet, &c, "par").await;
+        let url = r["authorize_url"].as_str().unwrap();
+        let query = params_of(url, false);
+        // Only client_id and the request_uri travel through the browser.
+        assert_eq!(
+            query.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["client_id", "request_uri"],
+            "{url}"
+        );
+        assert!(
+            query["request_uri"].starts_with("urn:ietf:params:oauth:request_uri:"),
+            "{url}"
+        );
+        assert_eq!(r["id_token_claims"]["email"], "holder@example.com", "{r}");
+        assert_eq!(r["userinfo"]["email"], "holder@example.com", "{r}");
+    }
 }
 
 #[tokio::test]

@@ -2,7 +2,8 @@
 // provider-server/tests/oidc_node_rp.rs over stdin/stdout, one JSON object per line.
 //
 // Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
-// REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, FLOW (`code` or `implicit`).
+// REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, FLOW (`code`, `par`: the code flow with the
+// request pushed first (RFC 9126), or `implicit`).
 //
 // Prints {"authorize": URL}; reads {"callback": URL} (where the provider sent the
 // browser); prints {"result": {...}} with what the library validated, or
@@ -59,16 +60,20 @@ async function main () {
     return
   }
   const verifier = client.randomPKCECodeVerifier()
-  say({
-    authorize: client.buildAuthorizationUrl(config, {
-      redirect_uri: redirectUri,
-      scope: 'openid email offline_access',
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce
-    }).href
-  })
+  const parameters = {
+    redirect_uri: redirectUri,
+    scope: 'openid email offline_access',
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce
+  }
+  // With PAR the library posts the parameters to the pushed_authorization_request_endpoint
+  // and the URL carries only client_id and the request_uri it got back.
+  const authorize = flow === 'par'
+    ? await client.buildAuthorizationUrlWithPAR(config, parameters)
+    : client.buildAuthorizationUrl(config, parameters)
+  say({ authorize: authorize.href })
   const { callback } = await hear()
   // Checks state, iss (RFC 9207), the code exchange with PKCE, and the id_token:
   // signature against the JWKS, iss, aud, nonce, exp, iat, at_hash when present.
@@ -105,6 +110,7 @@ async function main () {
   })
   say({
     result: {
+      authorize_url: authorize.href,
       end_session_url: endSession.href,
       logout_state: logoutState,
       id_token_alg: JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url')).alg,

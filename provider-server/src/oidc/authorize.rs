@@ -7,6 +7,9 @@
 //! user-agent to the invalid redirection URI"); after that, they go back to the
 //! client in the requested response mode, with `state` and `iss` (RFC 9207).
 //!
+//! A request pushed first (RFC 9126, [`crate::oidc::par`]) arrives as `client_id` and
+//! `request_uri` alone; it was validated by the same code ([`check`]) when pushed.
+//!
 //! The provider keeps no browser session: every authorization request runs a fresh
 //! wallet login. Hence (OIDC Core §3.1.2.1):
 //! - `prompt=login` and every `max_age` (0 included) are satisfied by construction,
@@ -21,13 +24,15 @@
 //!   `invalid_request`); the login then succeeds only for the End-User it names:
 //!   a wallet login by another holder ends in `login_required`.
 
+use std::sync::Arc;
+
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::clients::{self, LoginConfiguration};
+use crate::clients::{self, LoginConfiguration, StoredClient};
 use crate::error::{AppError, ErrorCode};
 use crate::login;
 use crate::oidc::grants;
@@ -135,6 +140,43 @@ async fn authorize(
 ) -> Result<Response, AppError> {
     // Before the redirect URI is validated, nothing goes back to it.
     let params = params.map_err(|e| AppError::ErrorPage(e.to_string()))?;
+    if let Some(handle) = params
+        .get("request_uri")
+        .and_then(|uri| uri.strip_prefix(crate::oidc::par::REQUEST_URI_PREFIX))
+    {
+        return pushed(state, &params, handle).await;
+    }
+    let (client, target, validated) = check(state, &params).await?;
+    // RFC 9126 §6: a client registered with `require_pushed_authorization_requests`
+    // has every request without a pushed `request_uri` refused.
+    let validated = validated.and_then(|request| {
+        if client.config.require_pushed_authorization_requests {
+            Err((
+                ErrorCode::InvalidRequest,
+                "this client must push its authorization requests (PAR)".to_owned(),
+            ))
+        } else {
+            Ok(request)
+        }
+    });
+    let request = match validated {
+        Ok(request) => request,
+        Err((code, description)) => {
+            tracing::debug!(error = code.as_str(), %description, "authorization request refused");
+            return error_response(state, &target, code, &description);
+        }
+    };
+    start_login(state, &request).await
+}
+
+/// What an authorization request's parameters come to, whether they arrive at
+/// `/authorize` or are pushed (RFC 9126): `Err` when the client or the redirect URI
+/// is not valid (an error page: nothing may go back to that URI), else the client,
+/// where the answer goes, and the validated request or the error to send there.
+pub(crate) async fn check(
+    state: &AppState,
+    params: &Params,
+) -> Result<(Arc<StoredClient>, ResponseTarget, Checked), AppError> {
     let client_id = params
         .get("client_id")
         .ok_or_else(|| AppError::ErrorPage("client_id is missing".into()))?;
@@ -177,25 +219,58 @@ async fn authorize(
     };
     let validated = match mode_error {
         Some(e) => Err((ErrorCode::InvalidRequest, e.to_owned())),
-        None => validate(
-            state,
-            &params,
-            &client.config,
-            response_type,
-            target.clone(),
-        ),
+        None => validate(state, params, &client.config, response_type, target.clone()),
     };
-    let request = match validated {
-        Ok(request) => request,
-        Err((code, description)) => {
-            tracing::debug!(error = code.as_str(), %description, "authorization request refused");
-            return error_response(state, &target, code, &description);
-        }
-    };
+    Ok((client, target, validated))
+}
+
+/// A validated authorization request, or the error to send to its redirect URI.
+pub(crate) type Checked = Result<AuthorizationRequest, (ErrorCode, String)>;
+
+/// `/authorize` with a `request_uri` from the pushed authorization request endpoint
+/// (RFC 9126 §4): the request pushed then, used once, by the client it was pushed by.
+/// The other parameters are not read: only what was pushed (and validated there)
+/// counts. Every failure is an error page, since nothing validated says where an
+/// error may be sent.
+async fn pushed(state: &AppState, params: &Params, handle: &str) -> Result<Response, AppError> {
+    let client_id = params.get("client_id").ok_or_else(|| {
+        AppError::ErrorPage("client_id is missing (it must come with request_uri)".into())
+    })?;
+    let request = crate::oidc::par::take(state, client_id, handle)
+        .await?
+        .ok_or_else(|| {
+            AppError::ErrorPage(
+                "request_uri is unknown, expired, already used or pushed by another client".into(),
+            )
+        })?;
+    // The client may have changed since the push (seconds ago): its redirect URI must
+    // still be registered.
+    let client = clients::get(&state.db, &request.client_id)
+        .await
+        .map_err(AppError::internal)?
+        .ok_or_else(|| AppError::ErrorPage("unknown client_id".into()))?;
+    if !client
+        .config
+        .redirect_uris
+        .contains(&request.target.redirect_uri)
+    {
+        return Err(AppError::ErrorPage(
+            "redirect_uri is not registered for this client".into(),
+        ));
+    }
+    start_login(state, &request).await
+}
+
+/// Stores the login session of a validated request and sends the browser to the
+/// login page.
+async fn start_login(
+    state: &AppState,
+    request: &AuthorizationRequest,
+) -> Result<Response, AppError> {
     // RFC 6749 §4.1.2.1: with the redirect URI validated, even our own failure goes
     // back to the client (`temporarily_unavailable` or `server_error`), so the user
     // returns to the application instead of stranding on an error.
-    let login_challenge = match login::create_session(state, &request).await {
+    let login_challenge = match login::create_session(state, request).await {
         Ok(challenge) => challenge,
         Err(e) => {
             let code = match &e {
@@ -208,7 +283,12 @@ async fn authorize(
                     ErrorCode::ServerError
                 }
             };
-            return error_response(state, &target, code, "the login could not be started");
+            return error_response(
+                state,
+                &request.target,
+                code,
+                "the login could not be started",
+            );
         }
     };
     let location = format!(
@@ -226,7 +306,10 @@ fn validate(
     target: ResponseTarget,
 ) -> Result<AuthorizationRequest, (ErrorCode, String)> {
     let fail = |code: ErrorCode, msg: &str| Err((code, msg.to_owned()));
-    // OIDC Core §6: without support, "request_not_supported" / "request_uri_not_supported".
+    // OIDC Core §6: without support, "request_not_supported" /
+    // "request_uri_not_supported". A pushed request's `request_uri` (RFC 9126) never
+    // gets here: `authorize` takes it first, and the pushed request endpoint refuses
+    // one in what is pushed.
     if params.has("request") {
         return fail(
             ErrorCode::RequestNotSupported,
@@ -236,7 +319,8 @@ fn validate(
     if params.has("request_uri") {
         return fail(
             ErrorCode::RequestUriNotSupported,
-            "request_uri is not supported",
+            "request_uri is supported only as issued by the pushed authorization request \
+             endpoint",
         );
     }
     let Some(response_type) = response_type else {

@@ -35,6 +35,8 @@ pub fn document(state: &AppState) -> Value {
         "introspection_endpoint": format!("{issuer}/introspect"),
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "end_session_endpoint": format!("{issuer}/logout"),
+        "pushed_authorization_request_endpoint": format!("{issuer}/par"),
+        "require_pushed_authorization_requests": false,
         "code_challenge_methods_supported": ["S256"],
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
