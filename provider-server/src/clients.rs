@@ -192,6 +192,10 @@ pub struct LoginConfiguration {
     /// Every authorization request must be pushed first (RFC 9126 §6).
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// The algorithm of signed introspection responses (RFC 9701 §6); RS256 when
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_signed_response_alg: Option<String>,
     /// When the client was created (unix seconds).
     pub created_at: i64,
 }
@@ -201,6 +205,16 @@ impl LoginConfiguration {
     #[must_use]
     pub fn id_token_alg(&self) -> Algorithm {
         Algorithm::parse(&self.id_token_signed_response_alg).unwrap_or(Algorithm::RS256)
+    }
+
+    /// The algorithm of this client's signed introspection responses (validated at
+    /// registration; RS256 by default, RFC 9701 §6).
+    #[must_use]
+    pub fn introspection_alg(&self) -> Algorithm {
+        self.introspection_signed_response_alg
+            .as_deref()
+            .and_then(|a| Algorithm::parse(a).ok())
+            .unwrap_or(Algorithm::RS256)
     }
 
     /// Whether this is a public client (no secret).
@@ -279,6 +293,8 @@ pub struct NewClient {
     pub require_auth_time: Option<bool>,
     /// Whether every authorization request must be pushed (RFC 9126 §6).
     pub require_pushed_authorization_requests: Option<bool>,
+    /// `RS256` (default), `ES256` or `EdDSA` for signed introspection responses.
+    pub introspection_signed_response_alg: Option<String>,
     /// Refused: fetching a sector identifier document is not implemented.
     pub sector_identifier_uri: Option<String>,
 }
@@ -361,6 +377,13 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
             "unsupported id_token_signed_response_alg {alg:?}"
         )));
     }
+    if let Some(alg) = &new.introspection_signed_response_alg
+        && !matches!(alg.as_str(), "RS256" | "ES256" | "EdDSA")
+    {
+        return Err(ClientError::Metadata(format!(
+            "unsupported introspection_signed_response_alg {alg:?}"
+        )));
+    }
     for issuer in &new.trusted_issuers {
         Did::parse(issuer)
             .map_err(|_| ClientError::Metadata("trusted_issuers must be DIDs".into()))?;
@@ -409,6 +432,7 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
         require_pushed_authorization_requests: new
             .require_pushed_authorization_requests
             .unwrap_or(false),
+        introspection_signed_response_alg: new.introspection_signed_response_alg,
         created_at: now(),
     })
 }

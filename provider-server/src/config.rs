@@ -110,6 +110,10 @@ pub struct ClientCreate {
     /// (RFC 9126 §6).
     #[arg(long)]
     pub require_pushed_authorization_requests: bool,
+    /// Sign this client's introspection responses, when it asks for them as JWTs
+    /// (RFC 9701), with RS256 (the default), ES256 or EdDSA.
+    #[arg(long)]
+    pub introspection_signed_response_alg: Option<String>,
 }
 
 /// Log line format.

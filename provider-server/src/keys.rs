@@ -186,9 +186,18 @@ impl SigningKey {
     /// # Errors
     /// [`KeysError::Sign`].
     pub fn sign_jwt(&self, claims: &Map<String, Value>) -> Result<String, KeysError> {
+        self.sign_typed(claims, "JWT")
+    }
+
+    /// Signs a JWT with header `typ` `typ` (e.g. `token-introspection+jwt`, RFC 9701
+    /// §5, so that it cannot pass for another kind of JWT) and this key's `kid`.
+    ///
+    /// # Errors
+    /// [`KeysError::Sign`].
+    pub fn sign_typed(&self, claims: &Map<String, Value>, typ: &str) -> Result<String, KeysError> {
         let header = Header::new(self.alg)
             .with_kid(self.kid.clone())
-            .with_typ("JWT");
+            .with_typ(typ);
         let payload = Value::Object(claims.clone()).to_string();
         Ok(match &self.material {
             Material::Rsa(k) => jws::sign_with(&header, payload.as_bytes(), k)?,

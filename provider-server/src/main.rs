@@ -139,6 +139,7 @@ async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
                         require_pushed_authorization_requests: Some(
                             args.require_pushed_authorization_requests,
                         ),
+                        introspection_signed_response_alg: args.introspection_signed_response_alg,
                         sector_identifier_uri: None,
                     };
                     let created = clients::create(&db, new).await?;

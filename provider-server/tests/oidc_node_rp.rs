@@ -42,6 +42,11 @@ async fn client(p: &Provider, issuer: &Party, auth: &str, alg: &str) -> CreatedC
         c.token_endpoint_auth_method = Some(auth.into());
         c.id_token_signed_response_alg = Some(alg.into());
         c.post_logout_redirect_uris = vec![LOGGED_OUT.into()];
+        // A confidential client also asks for signed introspection answers (RFC 9701),
+        // with the same algorithm.
+        if auth != "none" {
+            c.introspection_signed_response_alg = Some(alg.into());
+        }
     })
     .await
 }
@@ -98,6 +103,14 @@ async fn node_rp_with(
         )
         .env("REDIRECT_URI", REDIRECT)
         .env("POST_LOGOUT_REDIRECT_URI", LOGGED_OUT)
+        .env(
+            "INTROSPECTION_ALG",
+            client
+                .config
+                .introspection_signed_response_alg
+                .as_deref()
+                .unwrap_or_default(),
+        )
         .env("FLOW", flow)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -164,7 +177,12 @@ async fn openid_client_code_flow_with_each_signing_alg() {
         // The refreshed id_token names the same End-User; the refresh token rotated.
         assert_eq!(r["refreshed_claims"]["sub"], claims["sub"], "{r}");
         assert_eq!(r["refresh_rotated"], true, "{r}");
-        // RFC 7662 as the library reads it: the refreshed access token is live.
+        // RFC 7662 as the library reads it: the refreshed access token is live. The
+        // answer came signed (RFC 9701) and the library verified it.
+        assert_eq!(
+            r["introspection_content_type"], "application/token-introspection+jwt",
+            "{r}"
+        );
         let intro = &r["introspection"];
         assert_eq!(intro["active"], true, "{r}");
         assert_eq!(intro["sub"], claims["sub"], "{r}");

@@ -384,3 +384,136 @@ async fn introspection_needs_an_authenticated_confidential_client() {
         );
     }
 }
+
+/// `/introspect` asked for a signed answer (RFC 9701): its `alg` and verified claims.
+async fn introspect_jwt(
+    p: &Provider,
+    client: &CreatedClient,
+    token: &str,
+    accept: &str,
+) -> (String, Value) {
+    let response = p
+        .http
+        .post(p.url("/introspect"))
+        .header("accept", accept)
+        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+        .form(&[("token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/token-introspection+jwt"
+    );
+    let jwt = response.text().await.unwrap();
+    let header = wallet_core::jws::peek_header(&jwt).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("token-introspection+jwt"));
+    (
+        header.alg.as_str().to_owned(),
+        Value::Object(p.id_token_claims(&jwt).await),
+    )
+}
+
+#[tokio::test]
+async fn introspection_answers_signed_when_asked() {
+    let p = Provider::start().await;
+    let client = p.client("client_secret_basic", "RS256").await;
+    let es256 = provider_server::clients::create(
+        &p.state.db,
+        provider_server::clients::NewClient {
+            name: Some("ES256 introspection".into()),
+            redirect_uris: vec![REDIRECT.into()],
+            introspection_signed_response_alg: Some("ES256".into()),
+            ..provider_server::clients::NewClient::default()
+        },
+    )
+    .await
+    .unwrap();
+    // Only the provider's signing algorithms; never `none` or a shared secret.
+    for bad in ["none", "HS256", "RS512"] {
+        let refused = provider_server::clients::create(
+            &p.state.db,
+            provider_server::clients::NewClient {
+                name: Some("bad alg".into()),
+                redirect_uris: vec![REDIRECT.into()],
+                introspection_signed_response_alg: Some(bad.into()),
+                ..provider_server::clients::NewClient::default()
+            },
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(provider_server::clients::ClientError::Metadata(_))
+            ),
+            "{bad}"
+        );
+    }
+    let doc = p.get_json("/.well-known/openid-configuration").await;
+    assert_eq!(
+        doc["introspection_signing_alg_values_supported"],
+        serde_json::json!(["RS256", "ES256", "EdDSA"])
+    );
+
+    let (access, _) = tokens(&p, &client).await;
+    let before = provider_server::web::now();
+    let (alg, claims) = introspect_jwt(
+        &p,
+        &client,
+        &access,
+        "application/json;q=0.5, application/token-introspection+jwt",
+    )
+    .await;
+    assert_eq!(alg, "RS256", "the default (RFC 9701 §6)");
+    assert_eq!(claims["iss"], p.issuer.as_str());
+    assert_eq!(claims["aud"], client.config.client_id.as_str());
+    assert!(claims["iat"].as_i64().unwrap() >= before);
+    assert!(claims["jti"].is_string());
+    // The answer is inside; nothing of it at the top, where it could pass for an
+    // access token's claims.
+    let answer = &claims["token_introspection"];
+    assert_eq!(answer["active"], true, "{claims}");
+    assert_eq!(answer["client_id"], client.config.client_id.as_str());
+    assert!(answer["sub"].is_string(), "{claims}");
+    assert!(
+        claims.get("sub").is_none() && claims.get("exp").is_none(),
+        "{claims}"
+    );
+
+    // Inactive answers are signed too; another client's token is inactive for it,
+    // and the client's registered algorithm signs.
+    let (alg, claims) =
+        introspect_jwt(&p, &es256, &access, "application/token-introspection+jwt").await;
+    assert_eq!(alg, "ES256");
+    assert_eq!(
+        claims["token_introspection"],
+        serde_json::json!({"active": false})
+    );
+    assert_eq!(claims["aud"], es256.config.client_id.as_str());
+
+    // Refused with q=0, or not asked for: plain JSON.
+    for accept in [
+        "application/token-introspection+jwt;q=0",
+        "application/json",
+        "*/*",
+    ] {
+        let response = p
+            .http
+            .post(p.url("/introspect"))
+            .header("accept", accept)
+            .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+            .form(&[("token", access.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{accept}"
+        );
+    }
+}

@@ -32,13 +32,25 @@ async function main () {
   // Plain HTTP is allowed only because the test provider listens on 127.0.0.1.
   const metadata = { response_types: [flow === 'implicit' ? 'id_token' : 'code'] }
   if (secret !== '') metadata.client_secret = secret
+  // INTROSPECTION_ALG (optional): ask for signed introspection answers (RFC 9701), which
+  // the library then checks (typ, iss, aud, iat, alg, and the signature against the JWKS).
+  const introspectionAlg = process.env.INTROSPECTION_ALG ?? ''
+  if (introspectionAlg !== '') metadata.introspection_signed_response_alg = introspectionAlg
+  // Every response passes through here, so the result can say which form introspection took.
+  let introspectionContentType = null
+  const recordingFetch = async (url, options) => {
+    const response = await fetch(url, options)
+    if (new URL(url).pathname === '/introspect') introspectionContentType = response.headers.get('content-type')
+    return response
+  }
   const config = await client.discovery(
     issuer,
     env('CLIENT_ID'),
     metadata,
     secret === '' ? client.None() : client.ClientSecretBasic(secret),
-    { execute: [client.allowInsecureRequests] }
+    { execute: [client.allowInsecureRequests], [client.customFetch]: recordingFetch }
   )
+  if (introspectionAlg !== '') client.enableNonRepudiationChecks(config)
   const state = client.randomState()
   const nonce = client.randomNonce()
   if (flow === 'implicit') {
@@ -120,6 +132,7 @@ async function main () {
       refreshed_claims: refreshed.claims() ?? null,
       refresh_rotated: refreshed.refresh_token !== undefined && refreshed.refresh_token !== tokens.refresh_token,
       introspection,
+      introspection_content_type: introspectionContentType,
       revoked
     }
   })

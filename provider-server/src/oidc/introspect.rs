@@ -12,13 +12,21 @@
 //!   `sub` when the grant has an End-User (not for `client_credentials`), and
 //!   `token_type` `Bearer` for access tokens.
 //! - `token_type_hint` only orders the two look-ups; an unknown hint is ignored.
+//! - A caller that accepts `application/token-introspection+jwt` gets the answer
+//!   signed (RFC 9701): a JWT of `typ` `token-introspection+jwt`, with the client's
+//!   `introspection_signed_response_alg` (RS256 by default), carrying `iss`, `aud`
+//!   (the client), `iat`, `jti` and the answer above as `token_introspection`, so
+//!   that the resource server can keep it as proof of what the provider said.
+
+use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::clients::StoredClient;
 use crate::error::{AppError, ErrorCode};
 use crate::oidc::grants::{self, LiveToken};
 use crate::oidc::token;
@@ -30,13 +38,77 @@ pub async fn introspect(
     headers: HeaderMap,
     ReadBody(body): ReadBody,
 ) -> Response {
-    match handle(&state, &headers, &body).await {
-        Ok(value) => web::json_no_store(value),
+    let answer = match handle(&state, &headers, &body).await {
+        Ok(answer) => answer,
+        Err(e) => return e.into_response(),
+    };
+    if !accepts_jwt(&headers) {
+        return web::json_no_store(answer.value);
+    }
+    match signed(&state, &answer) {
+        Ok(jwt) => {
+            let mut response = ([(header::CONTENT_TYPE, JWT_MEDIA_TYPE)], jwt).into_response();
+            web::no_store(response.headers_mut());
+            response
+        }
         Err(e) => e.into_response(),
     }
 }
 
-async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, AppError> {
+/// The media type of a signed introspection response (RFC 9701 §4).
+const JWT_MEDIA_TYPE: &str = "application/token-introspection+jwt";
+
+/// An introspection answer and the client it is for.
+struct Answer {
+    value: Value,
+    client: Arc<StoredClient>,
+}
+
+/// Whether the `Accept` header asks for a signed response (RFC 9701 §4): the media
+/// type is listed, without `q=0`.
+fn accepts_jwt(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let listed = parts
+                .next()
+                .is_some_and(|t| t.eq_ignore_ascii_case(JWT_MEDIA_TYPE));
+            let refused = parts.any(|p| {
+                p.split_once('=').is_some_and(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("q")
+                        && v.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
+                })
+            });
+            listed && !refused
+        })
+}
+
+/// RFC 9701 §5: the answer as the `token_introspection` claim of a JWT the provider
+/// signs for the client.
+fn signed(state: &AppState, answer: &Answer) -> Result<String, AppError> {
+    let key = state
+        .keys
+        .get()
+        .and_then(|set| set.current(answer.client.config.introspection_alg()))
+        .map_err(AppError::internal)?;
+    let mut claims = serde_json::Map::new();
+    claims.insert("iss".into(), Value::String(state.config.issuer.clone()));
+    claims.insert(
+        "aud".into(),
+        Value::String(answer.client.config.client_id.clone()),
+    );
+    claims.insert("iat".into(), Value::from(web::now()));
+    claims.insert("jti".into(), Value::String(web::random_hex::<16>()?));
+    claims.insert("token_introspection".into(), answer.value.clone());
+    key.sign_typed(&claims, "token-introspection+jwt")
+        .map_err(AppError::internal)
+}
+
+async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Answer, AppError> {
     let (params, client) = token::authenticated_form(state, headers, body).await?;
     if client.config.is_public() {
         return Err(AppError::oauth(
@@ -64,10 +136,11 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     )
     .await?;
     let client_id = &client.config.client_id;
-    Ok(match found {
+    let value = match found {
         Some((live, is_access)) if &live.client_id == client_id => active(state, &live, is_access),
         _ => json!({ "active": false }),
-    })
+    };
+    Ok(Answer { value, client })
 }
 
 fn active(state: &AppState, live: &LiveToken, is_access: bool) -> Value {
