@@ -1,6 +1,7 @@
 //! The provider on PostgreSQL with two instances sharing one database: a login begun
 //! on one finishes on the other (Credential API and OID4VP), and a code redeemed
-//! concurrently on both succeeds exactly once. Needs a server, so it is compiled only with the `postgres-tests`
+//! concurrently on both succeeds exactly once, and a request pushed to one (RFC 9126)
+//! is used once on either. Needs a server, so it is compiled only with the `postgres-tests`
 //! feature; `scripts/test` runs the whole native suite through `scripts/with-postgres`
 //! (which starts a throw-away cluster and sets `PROVIDER_TEST_POSTGRES_URL`) with that
 //! feature on.
@@ -265,4 +266,51 @@ async fn oid4vp_login_across_two_instances() {
     assert!(params.contains_key("code"));
     let (_, body) = status(&b, &login).await;
     assert_eq!(body["status"], "delivered");
+}
+
+/// A request pushed to one instance (RFC 9126) is used on the other, once: the
+/// parallel attempts on both instances start exactly one login.
+#[tokio::test]
+async fn a_request_pushed_to_one_instance_is_used_on_the_other_once() {
+    let db = TestDatabase::create().await;
+    let a = Provider::start_on(Some(&db.url), None, |_| {}).await;
+    let b = Provider::start_on(Some(&db.url), Some(&a.issuer), |_| {}).await;
+    let client = a.client("client_secret_basic", "EdDSA").await;
+    let pushed: Value = a
+        .http
+        .post(a.url("/par"))
+        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+        .form(&[
+            ("response_type", "code"),
+            ("redirect_uri", REDIRECT),
+            ("scope", "openid"),
+            ("state", "pushed"),
+            ("nonce", "n1"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let request_uri: String =
+        url::form_urlencoded::byte_serialize(pushed["request_uri"].as_str().unwrap().as_bytes())
+            .collect();
+    let url = |p: &Provider| {
+        format!(
+            "{}/authorize?client_id={}&request_uri={request_uri}",
+            p.base, client.config.client_id
+        )
+    };
+    let attempts = [&a, &b, &a, &b].map(|p| {
+        let http = p.http.clone();
+        let url = url(p);
+        tokio::spawn(async move { http.get(&url).send().await.unwrap().status().as_u16() })
+    });
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 400, 400, 400]);
 }
