@@ -159,6 +159,11 @@ pub fn app(state: AppState) -> Router {
             "/.well-known/openid-configuration",
             get(oidc::discovery::openid_configuration),
         )
+        // RFC 8414 §3: the same document for OAuth 2.0 clients that look here.
+        .route(
+            "/.well-known/oauth-authorization-server",
+            get(oidc::discovery::openid_configuration),
+        )
         .route("/jwks", get(oidc::discovery::jwks))
         .route(
             "/.well-known/did-configuration.json",

@@ -86,6 +86,7 @@ async fn public_documents_are_readable_by_every_origin() {
     let p = Provider::start().await;
     for path in [
         "/.well-known/openid-configuration",
+        "/.well-known/oauth-authorization-server",
         "/jwks",
         "/.well-known/did-configuration.json",
     ] {

@@ -40,6 +40,9 @@ async fn discovery_lists_what_is_supported() {
     );
     // No initial access token configured: no registration endpoint announced.
     assert!(doc.get("registration_endpoint").is_none());
+    // RFC 8414: OAuth 2.0 clients find the same metadata at their well-known path.
+    let oauth: Value = p.get_json("/.well-known/oauth-authorization-server").await;
+    assert_eq!(oauth, doc);
     let jwks: Value = p.get_json("/jwks").await;
     let keys = jwks["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 3);

@@ -1,6 +1,11 @@
 //! `/.well-known/openid-configuration` (OIDC Discovery 1.0 §3) and the JWKS.
 //!
-//! Discovery lists exactly what is implemented: nothing more.
+//! Discovery lists exactly what is implemented: nothing more. The same document is
+//! the OAuth 2.0 Authorization Server Metadata (RFC 8414) at
+//! `/.well-known/oauth-authorization-server`: every member it has is defined by both
+//! (RFC 8414 §2 took them from OIDC Discovery), and its `issuer` is the same. An
+//! issuer with a path needs its proxy to route RFC 8414's
+//! `/.well-known/oauth-authorization-server/<path>` here.
 
 use axum::Json;
 use axum::extract::State;
