@@ -43,15 +43,8 @@ async fn redeem_from(p: &Provider, client: &CreatedClient, origin: &str, scope: 
         ))
         .await;
     let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
-    p.http
-        .post(p.url("/token"))
+    p.redeem_request(client, &code, REDIRECT, &[])
         .header("origin", origin)
-        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-        ])
         .send()
         .await
         .unwrap()
@@ -190,15 +183,8 @@ async fn errors_are_readable_by_every_origin() {
 
     // An unknown code at the token endpoint: the error, not an opaque network failure.
     let response = p
-        .http
-        .post(p.url("/token"))
+        .redeem_request(&client, "no-such-code", REDIRECT, &[])
         .header("origin", OTHER_ORIGIN)
-        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", "no-such-code"),
-            ("redirect_uri", REDIRECT),
-        ])
         .send()
         .await
         .unwrap();
@@ -282,14 +268,7 @@ async fn requests_without_origin_get_no_cors_headers() {
         .await;
     let code = params_of(&p.finish(&login, HOLDER).await, false)["code"].clone();
     let response = p
-        .http
-        .post(p.url("/token"))
-        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code.as_str()),
-            ("redirect_uri", REDIRECT),
-        ])
+        .redeem_request(&client, &code, REDIRECT, &[])
         .send()
         .await
         .unwrap();

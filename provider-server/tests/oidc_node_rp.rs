@@ -12,27 +12,18 @@
 //! message naming it; it never skips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/node.rs"]
+mod node;
 #[path = "support/mod_provider.rs"]
 mod support;
 #[path = "support/wallet.rs"]
 mod wallet;
 
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
-
+use node::Script;
 use provider_server::clients::CreatedClient;
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use wallet::{Party, Wallet, email_client, party};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Where the library asks the provider to send the user after logging out.
 const LOGGED_OUT: &str = "http://rp.example/logged-out";
@@ -85,64 +76,37 @@ async fn node_rp_with(
     flow: &str,
     edit: impl FnOnce(String) -> String,
 ) -> Result<Value, String> {
-    let root = root();
-    assert!(
-        root.join("node_modules/openid-client/package.json")
-            .is_file(),
-        "node_modules/openid-client is missing: run `npm ci` at the repository root ({})",
-        root.display()
+    let config = &client.config;
+    let mut script = Script::start(
+        "oidc-rp.mjs",
+        "openid-client",
+        &[
+            ("ISSUER", &p.issuer),
+            ("CLIENT_ID", &config.client_id),
+            (
+                "CLIENT_SECRET",
+                client.client_secret.as_deref().unwrap_or_default(),
+            ),
+            ("REDIRECT_URI", REDIRECT),
+            ("POST_LOGOUT_REDIRECT_URI", LOGGED_OUT),
+            (
+                "INTROSPECTION_ALG",
+                config
+                    .introspection_signed_response_alg
+                    .as_deref()
+                    .unwrap_or_default(),
+            ),
+            ("FLOW", flow),
+        ],
     );
-    let mut child = tokio::process::Command::new("node")
-        .arg("tests/interop/oidc-rp.mjs")
-        .current_dir(&root)
-        .env("ISSUER", &p.issuer)
-        .env("CLIENT_ID", &client.config.client_id)
-        .env(
-            "CLIENT_SECRET",
-            client.client_secret.as_deref().unwrap_or_default(),
-        )
-        .env("REDIRECT_URI", REDIRECT)
-        .env("POST_LOGOUT_REDIRECT_URI", LOGGED_OUT)
-        .env(
-            "INTROSPECTION_ALG",
-            client
-                .config
-                .introspection_signed_response_alg
-                .as_deref()
-                .unwrap_or_default(),
-        )
-        .env("FLOW", flow)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"));
-    let mut stdin = child.stdin.take().unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut next = async || -> Result<Value, String> {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .expect("openid-client said nothing for 30 s")
-            .unwrap()
-            .expect("openid-client exited without an answer");
-        let message: Value = serde_json::from_str(&line).unwrap();
-        match message.get("error") {
-            Some(e) => Err(e.as_str().unwrap_or_default().to_owned()),
-            None => Ok(message),
-        }
-    };
-    let authorize = next().await.unwrap()["authorize"]
+    let authorize = script.next().await.unwrap()["authorize"]
         .as_str()
         .unwrap()
         .to_owned();
     let callback = edit(wallet.login(p, &authorize).await);
-    stdin
-        .write_all(format!("{}\n", json!({ "callback": callback })).as_bytes())
-        .await
-        .unwrap();
-    let answer = next().await;
-    assert_eq!(child.wait().await.unwrap().success(), answer.is_ok());
+    script.send(&json!({ "callback": callback })).await;
+    let answer = script.next().await;
+    assert_eq!(script.succeeded().await, answer.is_ok());
     answer.map(|a| a["result"].clone())
 }
 

@@ -103,15 +103,12 @@ async fn a_pushed_request_logs_in_once() {
     assert_eq!(params["state"], "pushed-state");
     assert_eq!(params["iss"], p.issuer);
     let response = p
-        .http
-        .post(p.url("/token"))
-        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", params["code"].as_str()),
-            ("redirect_uri", REDIRECT),
-            ("code_verifier", VERIFIER),
-        ])
+        .redeem_request(
+            &client,
+            &params["code"],
+            REDIRECT,
+            &[("code_verifier", VERIFIER)],
+        )
         .send()
         .await
         .unwrap();

@@ -168,14 +168,7 @@ async fn two_instances_share_one_postgres() {
         .await;
     let code2 = params_of(&redirect2, false)["code"].clone();
     let r = b
-        .http
-        .post(b.url("/token"))
-        .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", code2.as_str()),
-            ("redirect_uri", REDIRECT),
-        ])
+        .redeem_request(&client, &code2, REDIRECT, &[])
         .send()
         .await
         .unwrap();

@@ -15,31 +15,21 @@
 //! `chromium`; `CHROMIUM` names another). A missing one fails the test; it never skips.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+#[path = "support/node.rs"]
+mod node;
 #[path = "support/mod_provider.rs"]
 mod support;
 #[path = "support/wallet.rs"]
 mod wallet;
 
-use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
-
 use axum::Router;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
+use node::{Script, root};
 use serde_json::{Value, json};
 use support::Provider;
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader, Lines};
-use tokio::process::{ChildStdin, ChildStdout};
 use wallet::{Wallet, email_client, party};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// Serves the app's page and the library on a port of its own: a separate origin.
 async fn serve_app() -> String {
@@ -66,33 +56,12 @@ async fn serve_app() -> String {
     origin
 }
 
-/// The script's side of the conversation.
-struct Script {
-    stdin: ChildStdin,
-    lines: Lines<BufReader<ChildStdout>>,
-}
-
-impl Script {
-    /// Its next message; panics with the script's error.
-    async fn next(&mut self) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(60), self.lines.next_line())
-            .await
-            .expect("the app said nothing for 60 s")
-            .unwrap()
-            .expect("the app exited without an answer");
-        let message: Value = serde_json::from_str(&line).unwrap();
-        if let Some(e) = message.get("error") {
-            panic!("the app failed: {e}");
-        }
-        message
-    }
-
-    async fn send(&mut self, message: Value) {
-        self.stdin
-            .write_all(format!("{message}\n").as_bytes())
-            .await
-            .unwrap();
-    }
+/// The app's next message; panics with its error.
+async fn next(script: &mut Script) -> Value {
+    script
+        .next()
+        .await
+        .unwrap_or_else(|e| panic!("the app failed: {e}"))
 }
 
 #[tokio::test]
@@ -110,31 +79,17 @@ async fn oidc_client_ts_logs_in_from_its_own_origin() {
     })
     .await;
 
-    let root = root();
-    assert!(
-        root.join("node_modules/playwright-core/package.json")
-            .is_file(),
-        "node_modules/playwright-core is missing: run `npm ci` at the repository root"
+    let mut script = Script::start(
+        "spa-rp.mjs",
+        "playwright-core",
+        &[
+            ("ISSUER", &p.issuer),
+            ("CLIENT_ID", &client.config.client_id),
+            ("APP", &app),
+            ("OTHER", &other),
+        ],
     );
-    let mut child = tokio::process::Command::new("node")
-        .arg("tests/interop/spa-rp.mjs")
-        .current_dir(&root)
-        .env("ISSUER", &p.issuer)
-        .env("CLIENT_ID", &client.config.client_id)
-        .env("APP", &app)
-        .env("OTHER", &other)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run `node` (is Node.js installed?): {e}"));
-    let mut script = Script {
-        stdin: child.stdin.take().unwrap(),
-        lines: BufReader::new(child.stdout.take().unwrap()).lines(),
-    };
-
-    let authorize = script.next().await["authorize"]
+    let authorize = next(&mut script).await["authorize"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -145,9 +100,12 @@ async fn oidc_client_ts_logs_in_from_its_own_origin() {
     );
     let callback = wallet.login(&p, &authorize).await;
     assert!(callback.starts_with(&format!("{app}/cb?")), "{callback}");
-    script.send(json!({ "callback": callback })).await;
+    script.send(&json!({ "callback": callback })).await;
 
-    let logout = script.next().await["logout"].as_str().unwrap().to_owned();
+    let logout = next(&mut script).await["logout"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(logout.starts_with(&p.url("/logout?")), "{logout}");
     let response = p.http.get(&logout).send().await.unwrap();
     assert_eq!(response.status(), 303);
@@ -156,10 +114,10 @@ async fn oidc_client_ts_logs_in_from_its_own_origin() {
         back.starts_with(&format!("{app}/logged-out?state=")),
         "{back}"
     );
-    script.send(json!({ "callback": back })).await;
+    script.send(&json!({ "callback": back })).await;
 
-    let result = script.next().await["result"].clone();
-    assert!(child.wait().await.unwrap().success());
+    let result = next(&mut script).await["result"].clone();
+    assert!(script.succeeded().await);
 
     let signin = &result["signin"];
     assert!(

@@ -12,17 +12,7 @@
 // the refresh token (RFC 7009), then says how the refresh grant and userinfo fail, and
 // builds the RP-Initiated Logout URL from the discovery document's end_session_endpoint.
 import * as client from 'openid-client'
-import * as readline from 'node:readline'
-
-const env = (name) => {
-  const v = process.env[name]
-  if (v === undefined) throw new Error(`${name} is not set`)
-  return v
-}
-
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]()
-const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
-const hear = async () => JSON.parse((await lines.next()).value)
+import { env, hear, say } from './conversation.mjs'
 
 async function main () {
   const issuer = new URL(env('ISSUER'))

@@ -12,17 +12,7 @@
 // {"callback": URL} (where the provider sent the browser after logout); prints
 // {"result": {...}}, or {"error": "..."} when anything failed, and exits.
 import { chromium } from 'playwright-core'
-import * as readline from 'node:readline'
-
-const env = (name, fallback) => {
-  const v = process.env[name] ?? fallback
-  if (v === undefined) throw new Error(`${name} is not set`)
-  return v
-}
-
-const lines = readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]()
-const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
-const hear = async () => JSON.parse((await lines.next()).value)
+import { env, hear, say } from './conversation.mjs'
 
 async function main () {
   const issuer = env('ISSUER')

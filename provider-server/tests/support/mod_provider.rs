@@ -290,19 +290,33 @@ impl Provider {
     /// Redeems `code` at `/token` with HTTP Basic; panics unless it is a 200.
     pub async fn redeem(&self, client: &CreatedClient, code: &str, redirect_uri: &str) -> Value {
         let response = self
-            .http
-            .post(self.url("/token"))
-            .basic_auth(&client.config.client_id, client.client_secret.as_deref())
-            .form(&[
-                ("grant_type", "authorization_code"),
-                ("code", code),
-                ("redirect_uri", redirect_uri),
-            ])
+            .redeem_request(client, code, redirect_uri, &[])
             .send()
             .await
             .unwrap();
         assert_eq!(response.status(), 200);
         response.json().await.unwrap()
+    }
+
+    /// The `/token` request redeeming `code` with HTTP Basic and the form fields
+    /// `extra` (e.g. `code_verifier`), for the caller to add headers to and send.
+    pub fn redeem_request(
+        &self,
+        client: &CreatedClient,
+        code: &str,
+        redirect_uri: &str,
+        extra: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        let mut form = vec![
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", redirect_uri),
+        ];
+        form.extend_from_slice(extra);
+        self.http
+            .post(self.url("/token"))
+            .basic_auth(&client.config.client_id, client.client_secret.as_deref())
+            .form(&form)
     }
 
     /// Verifies an id_token against this provider's JWKS (wallet-core) and returns
