@@ -19,6 +19,7 @@ pub use self::header::{Header, MAX_HEADER_LEN};
 pub use self::jwt::{VerifiedJwt, check_time, sign_jwt, verify_jwt};
 
 use crate::encoding::{b64u_decode, b64u_encode};
+use crate::jwk::Jwk;
 use crate::keys::{KeyError, KeyType, PrivateKey, PublicKey};
 
 /// The largest compact JWS (in bytes) that [`verify`] looks at.
@@ -106,6 +107,10 @@ pub enum JwsError {
     /// keys are never taken from the token it is to verify (RFC 8725 §3.10).
     #[error("header member {0:?} (a key in the token) is refused")]
     EmbeddedKey(&'static str),
+    /// [`verify_with_header_jwk`]: the header's `jwk` is missing, private, or not a
+    /// usable public key.
+    #[error("header \"jwk\": {0}")]
+    HeaderJwk(String),
     /// `crit` is an empty list (RFC 7515 §4.1.11: "Producers MUST NOT use the empty
     /// list").
     #[error("\"crit\" is empty")]
@@ -423,6 +428,52 @@ pub fn verify(token: &str, key: &PublicKey, allowed: &[Algorithm]) -> Result<Ver
     Ok(Verified { header, payload })
 }
 
+/// Verifies a compact JWS signed by the public key in its own `jwk` header member
+/// (RFC 7515 §4.1.3), as proofs of possession are (a DPoP proof, RFC 9449 §4.3: "the
+/// JWT is signed using the public key contained in the jwk JOSE Header"). Returns
+/// what [`verify`] returns and that key. What the signature proves is possession of
+/// that key, nothing about whose it is: the caller binds the key (e.g. by its
+/// RFC 7638 thumbprint) to what it authorizes.
+///
+/// The checks of [`verify`], except that `jwk` is required; the other key members
+/// (`jku`, `x5u`, `x5c`) are still refused, and so is a `jwk` holding private key
+/// material.
+///
+/// # Errors
+/// As [`verify`]; [`JwsError::HeaderJwk`] for a missing, private or unusable `jwk`.
+pub fn verify_with_header_jwk(
+    token: &str,
+    allowed: &[Algorithm],
+) -> Result<(Verified, Jwk), JwsError> {
+    let (header_b64, payload_b64, signature_b64) = split(token)?;
+    let header = decode_header(header_b64)?;
+    let jwk_json = header
+        .member("jwk")
+        .ok_or_else(|| JwsError::HeaderJwk("missing".into()))?;
+    if !jwk_json.is_object() {
+        return Err(JwsError::HeaderJwk("not a JSON object".into()));
+    }
+    let jwk =
+        Jwk::from_json(&jwk_json.to_string()).map_err(|e| JwsError::HeaderJwk(e.to_string()))?;
+    if jwk.is_private() {
+        return Err(JwsError::HeaderJwk("holds private key material".into()));
+    }
+    let key = jwk
+        .to_public_key()
+        .map_err(|e| JwsError::HeaderJwk(e.to_string()))?;
+    let payload = b64u_decode(payload_b64).map_err(|_| JwsError::Base64(Part::Payload))?;
+    let header = verify_parts_with(
+        header,
+        header_b64,
+        payload_b64,
+        signature_b64,
+        &key,
+        allowed,
+        &KEY_MEMBERS[1..],
+    )?;
+    Ok((Verified { header, payload }, jwk))
+}
+
 /// Verifies a JWS with a detached payload (`header..signature`, RFC 7515 Appendix F)
 /// against `payload`, with the same checks as [`verify`].
 ///
@@ -488,8 +539,30 @@ fn verify_parts(
     key: &PublicKey,
     allowed: &[Algorithm],
 ) -> Result<Header, JwsError> {
+    verify_parts_with(
+        header,
+        header_b64,
+        payload_b64,
+        signature_b64,
+        key,
+        allowed,
+        &KEY_MEMBERS,
+    )
+}
+
+/// [`verify_parts`] refusing the key members `refused` (all of [`KEY_MEMBERS`] but
+/// `jwk` for [`verify_with_header_jwk`]).
+fn verify_parts_with(
+    header: Header,
+    header_b64: &str,
+    payload_b64: &str,
+    signature_b64: &str,
+    key: &PublicKey,
+    allowed: &[Algorithm],
+    refused: &[&'static str],
+) -> Result<Header, JwsError> {
     let signature = b64u_decode(signature_b64).map_err(|_| JwsError::Base64(Part::Signature))?;
-    if let Some(name) = KEY_MEMBERS.iter().find(|m| header.member(m).is_some()) {
+    if let Some(name) = refused.iter().find(|m| header.member(m).is_some()) {
         return Err(JwsError::EmbeddedKey(name));
     }
     if let Some(first) = header.crit().and_then(|c| c.first()) {

@@ -16,7 +16,7 @@ use wallet_core::encoding::{b64u_decode, b64u_encode};
 use wallet_core::jwk::Jwk;
 use wallet_core::jws::{
     self, Algorithm, Header, JwsError, MAX_HEADER_LEN, MAX_JWS_LEN, Part, check_time, sign,
-    sign_detached, sign_jwt, verify, verify_detached, verify_jwt,
+    sign_detached, sign_jwt, verify, verify_detached, verify_jwt, verify_with_header_jwk,
 };
 use wallet_core::keys::{Ed25519PrivateKey, KeyError, KeyType, PrivateKey, PublicKey};
 
@@ -25,6 +25,7 @@ const RFC7520_4_1: &str = include_str!("../../tests/vectors/rfc7520/jws-4.1-rs25
 const RFC7515_A2: &str = include_str!("../../tests/vectors/rfc7515/jws-a2-rs256.json");
 const RFC7515_A3: &str = include_str!("../../tests/vectors/rfc7515/jws-a3-es256.json");
 const RFC7638: &str = include_str!("../../tests/vectors/rfc7638/thumbprint-rsa.json");
+const RFC9449_FIG2: &str = include_str!("../../tests/vectors/rfc9449/dpop-proof-figure2.json");
 
 const ALL: &[Algorithm] = &[Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256];
 
@@ -995,4 +996,88 @@ fn jwt_rejects_non_object_and_duplicate_claims() {
         verify_jwt(&none, &key.public_key(), ALL),
         Err(JwsError::AlgNone)
     );
+}
+
+#[test]
+fn rfc9449_figure2_proof_verifies_with_its_own_jwk() {
+    let v = vector(RFC9449_FIG2);
+    let (verified, key) = verify_with_header_jwk(s(&v["proof"]), ALL).unwrap();
+    assert_eq!(verified.header.alg, Algorithm::ES256);
+    assert_eq!(verified.header.typ.as_deref(), Some("dpop+jwt"));
+    let claims: Value = serde_json::from_slice(&verified.payload).unwrap();
+    assert_eq!(claims, v["claims"]);
+    // RFC 9449 Figure 9: the `cnf.jkt` of a token bound to this key.
+    assert_eq!(key.thumbprint().unwrap(), s(&v["jkt"]));
+    // The ordinary verification refuses a key carried in the token.
+    let p256 = key.to_public_key().unwrap();
+    assert!(matches!(
+        verify(s(&v["proof"]), &p256, ALL),
+        Err(JwsError::EmbeddedKey("jwk"))
+    ));
+    // Only what the caller allows.
+    assert!(matches!(
+        verify_with_header_jwk(s(&v["proof"]), &[Algorithm::EdDSA]),
+        Err(JwsError::AlgorithmNotAllowed(Algorithm::ES256))
+    ));
+}
+
+#[test]
+fn header_jwk_proofs_refuse_tampering_and_wrong_keys() {
+    let v = vector(RFC9449_FIG2);
+    let proof = s(&v["proof"]);
+    let mut parts: Vec<&str> = proof.split('.').collect();
+    let other_payload = b64u_encode(br#"{"htm":"GET"}"#);
+    parts[1] = &other_payload;
+    assert!(matches!(
+        verify_with_header_jwk(&parts.join("."), ALL),
+        Err(JwsError::BadSignature)
+    ));
+
+    let key = ed_key();
+    let public = Jwk::from_public_key(&key.public_key());
+    let private = Jwk::from_private_key(&key).unwrap();
+    let signed = |header: Header| sign(&header, b"{}", &key).unwrap();
+    let with_jwk = |jwk: Value| {
+        Header::new(Algorithm::EdDSA)
+            .with_typ("dpop+jwt")
+            .with_member("jwk", jwk)
+            .unwrap()
+    };
+    // A proof made here verifies with the key it carries.
+    let own = serde_json::to_value(&public).unwrap();
+    let (_, carried) = verify_with_header_jwk(&signed(with_jwk(own.clone())), ALL).unwrap();
+    assert_eq!(carried, public);
+    // Without a jwk, with a private one, with another key's, or with a second key
+    // member beside it.
+    assert!(matches!(
+        verify_with_header_jwk(&signed(Header::new(Algorithm::EdDSA)), ALL),
+        Err(JwsError::HeaderJwk(_))
+    ));
+    let private = serde_json::to_value(&private).unwrap();
+    assert!(matches!(
+        verify_with_header_jwk(&signed(with_jwk(private)), ALL),
+        Err(JwsError::HeaderJwk(_))
+    ));
+    assert!(matches!(
+        verify_with_header_jwk(&signed(with_jwk(json!("not an object"))), ALL),
+        Err(JwsError::HeaderJwk(_))
+    ));
+    let stranger = Jwk::from_public_key(
+        &PrivateKey::Ed25519(
+            Ed25519PrivateKey::generate(&mut rng::SeededRandom::new(b"stranger")).unwrap(),
+        )
+        .public_key(),
+    );
+    let stranger = serde_json::to_value(&stranger).unwrap();
+    assert!(matches!(
+        verify_with_header_jwk(&signed(with_jwk(stranger)), ALL),
+        Err(JwsError::BadSignature)
+    ));
+    let both = with_jwk(own)
+        .with_member("x5u", json!("https://x.example/cert"))
+        .unwrap();
+    assert!(matches!(
+        verify_with_header_jwk(&signed(both), ALL),
+        Err(JwsError::EmbeddedKey("x5u"))
+    ));
 }
