@@ -1,7 +1,7 @@
 //! Deleting dead flow state: expired login sessions (and the key-exchange and
 //! presentation challenges they hold), authorization codes, access tokens, refresh
-//! tokens and refresh families nothing refers to any more, OID4VP transactions and
-//! pushed authorization requests.
+//! tokens and refresh families nothing refers to any more, OID4VP transactions,
+//! pushed authorization requests and the DPoP proofs seen.
 //!
 //! [`spawn_cleanup`] runs [`purge_expired`] every `--cleanup-interval-secs`; tests
 //! call [`purge_expired`] (or [`purge`]) directly. Deletes go in batches of at most
@@ -22,6 +22,7 @@
 //! | `auth_codes` | expired and no token or family refers to it |
 //! | `oid4vp_transactions` | expired (a verified holder nobody collected goes with it) |
 //! | `pushed_requests` | expired (RFC 9126 `request_uri`s never used) |
+//! | `dpop_proofs` | expired (their proofs are refused for their age anyway) |
 //!
 //! A redeemed code therefore stays as long as what it issued: a late replay is still
 //! recognised as a reuse (RFC 6749 §4.1.2), and the `reused_at` mark that
@@ -58,6 +59,8 @@ pub struct Purged {
     pub oid4vp_transactions: u64,
     /// Pushed authorization requests.
     pub pushed_requests: u64,
+    /// DPoP proofs seen.
+    pub dpop_proofs: u64,
 }
 
 impl Purged {
@@ -71,6 +74,7 @@ impl Purged {
             + self.auth_codes
             + self.oid4vp_transactions
             + self.pushed_requests
+            + self.dpop_proofs
     }
 }
 
@@ -79,7 +83,7 @@ impl Purged {
 /// minus the grace period), `$2` the batch size; every table is emptied through its
 /// primary key so that the same SQL works on SQLite and PostgreSQL (neither
 /// `DELETE … LIMIT` nor `ctid` is portable).
-const STATEMENTS: [&str; 7] = [
+const STATEMENTS: [&str; 8] = [
     "DELETE FROM login_sessions WHERE id_hash IN (SELECT id_hash FROM login_sessions \
          WHERE expires_at <= $1 LIMIT $2)",
     "DELETE FROM access_tokens WHERE token_hash IN (SELECT token_hash FROM access_tokens \
@@ -101,6 +105,8 @@ const STATEMENTS: [&str; 7] = [
          oid4vp_transactions WHERE expires_at <= $1 LIMIT $2)",
     "DELETE FROM pushed_requests WHERE handle_hash IN (SELECT handle_hash FROM \
          pushed_requests WHERE expires_at <= $1 LIMIT $2)",
+    "DELETE FROM dpop_proofs WHERE proof_hash IN (SELECT proof_hash FROM \
+         dpop_proofs WHERE expires_at <= $1 LIMIT $2)",
 ];
 
 /// How long a row is kept past its expiry: the request timeout plus
@@ -151,6 +157,7 @@ pub async fn purge(db: &Db, now: i64, grace: i64, batch: i64) -> Result<Purged, 
         auth_codes,
         oid4vp_transactions,
         pushed_requests,
+        dpop_proofs,
     ] = counts;
     Ok(Purged {
         login_sessions,
@@ -160,6 +167,7 @@ pub async fn purge(db: &Db, now: i64, grace: i64, batch: i64) -> Result<Purged, 
         auth_codes,
         oid4vp_transactions,
         pushed_requests,
+        dpop_proofs,
     })
 }
 

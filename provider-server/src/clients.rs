@@ -196,6 +196,9 @@ pub struct LoginConfiguration {
     /// absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introspection_signed_response_alg: Option<String>,
+    /// Every token request must carry a DPoP proof (RFC 9449 §5.2).
+    #[serde(default)]
+    pub dpop_bound_access_tokens: bool,
     /// When the client was created (unix seconds).
     pub created_at: i64,
 }
@@ -295,6 +298,8 @@ pub struct NewClient {
     pub require_pushed_authorization_requests: Option<bool>,
     /// `RS256` (default), `ES256` or `EdDSA` for signed introspection responses.
     pub introspection_signed_response_alg: Option<String>,
+    /// Whether every token request must carry a DPoP proof (RFC 9449 §5.2).
+    pub dpop_bound_access_tokens: Option<bool>,
     /// Refused: fetching a sector identifier document is not implemented.
     pub sector_identifier_uri: Option<String>,
 }
@@ -433,6 +438,7 @@ fn validate(new: NewClient) -> Result<LoginConfiguration, ClientError> {
             .require_pushed_authorization_requests
             .unwrap_or(false),
         introspection_signed_response_alg: new.introspection_signed_response_alg,
+        dpop_bound_access_tokens: new.dpop_bound_access_tokens.unwrap_or(false),
         created_at: now(),
     })
 }

@@ -114,6 +114,9 @@ pub struct ClientCreate {
     /// (RFC 9701), with RS256 (the default), ES256 or EdDSA.
     #[arg(long)]
     pub introspection_signed_response_alg: Option<String>,
+    /// Refuse this client's token requests without a DPoP proof (RFC 9449 §5.2).
+    #[arg(long)]
+    pub dpop_bound_access_tokens: bool,
 }
 
 /// Log line format.

@@ -125,10 +125,11 @@ fn preflight(origin: &HeaderValue) -> Response {
         header::ACCESS_CONTROL_ALLOW_METHODS,
         HeaderValue::from_static("GET, POST"),
     );
-    // Client authentication (Basic) and bearer tokens, and a form or JSON body.
+    // Client authentication (Basic), bearer and DPoP tokens, DPoP proofs (RFC 9449),
+    // and a form or JSON body.
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Authorization, Content-Type"),
+        HeaderValue::from_static("Authorization, Content-Type, DPoP"),
     );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,

@@ -38,6 +38,8 @@ pub enum ErrorCode {
     RequestUriNotSupported,
     /// `invalid_token` (RFC 6750).
     InvalidToken,
+    /// `invalid_dpop_proof` (RFC 9449 §12.2).
+    InvalidDpopProof,
     /// `invalid_redirect_uri` (RFC 7591).
     InvalidRedirectUri,
     /// `invalid_client_metadata` (RFC 7591).
@@ -65,6 +67,7 @@ impl ErrorCode {
             Self::RequestNotSupported => "request_not_supported",
             Self::RequestUriNotSupported => "request_uri_not_supported",
             Self::InvalidToken => "invalid_token",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
             Self::InvalidClientMetadata => "invalid_client_metadata",
             Self::TemporarilyUnavailable => "temporarily_unavailable",
@@ -99,6 +102,16 @@ pub enum AppError {
     /// A bearer token was missing or invalid (RFC 6750 §3).
     #[error("invalid_token: {0}")]
     BearerToken(String),
+    /// A refused DPoP-bound token or DPoP proof at a protected resource (RFC 9449
+    /// §7.1): 401 with a `DPoP` challenge naming `error` (`invalid_token` or
+    /// `invalid_dpop_proof`) and the accepted `algs`.
+    #[error("{code:?}: {description}")]
+    DpopToken {
+        /// `invalid_token` or `invalid_dpop_proof`.
+        code: ErrorCode,
+        /// Why.
+        description: String,
+    },
     /// An authorization request that cannot be answered by a redirect (unknown
     /// client, unregistered `redirect_uri`): an HTML error page, never a redirect
     /// (RFC 6749 §4.1.2.1: "MUST NOT automatically redirect the user-agent to the
@@ -228,6 +241,22 @@ impl IntoResponse for AppError {
                 let challenge = format!(
                     "Bearer error=\"invalid_token\", error_description=\"{}\"",
                     sanitize_description(&description)
+                );
+                if let Ok(value) = HeaderValue::from_str(&challenge) {
+                    response
+                        .headers_mut()
+                        .insert(header::WWW_AUTHENTICATE, value);
+                }
+                response
+            }
+            Self::DpopToken { code, description } => {
+                tracing::debug!(error = code.as_str(), %description, "DPoP token refused");
+                let mut response = json_error(StatusCode::UNAUTHORIZED, code, &description);
+                let challenge = format!(
+                    "DPoP error=\"{}\", error_description=\"{}\", algs=\"{}\"",
+                    code.as_str(),
+                    sanitize_description(&description),
+                    crate::oidc::dpop::ALGORITHM_NAMES.join(" ")
                 );
                 if let Ok(value) = HeaderValue::from_str(&challenge) {
                     response

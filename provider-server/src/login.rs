@@ -408,6 +408,7 @@ pub(crate) async fn complete_session(
         nonce: request.nonce.clone(),
         auth_time: Some(now),
         code_challenge: request.code_challenge.clone(),
+        dpop_jkt: None,
     };
     let (params, issued) = match request.response_type {
         ResponseType::Code if state.db.backend == Backend::Sqlite => {

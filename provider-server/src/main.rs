@@ -140,6 +140,7 @@ async fn run(cli: Cli, rp_bind_default: bool) -> anyhow::Result<()> {
                             args.require_pushed_authorization_requests,
                         ),
                         introspection_signed_response_alg: args.introspection_signed_response_alg,
+                        dpop_bound_access_tokens: Some(args.dpop_bound_access_tokens),
                         sector_identifier_uri: None,
                     };
                     let created = clients::create(&db, new).await?;

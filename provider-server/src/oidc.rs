@@ -2,6 +2,7 @@
 
 pub mod authorize;
 pub mod discovery;
+pub mod dpop;
 pub mod grants;
 pub mod introspect;
 pub mod logout;

@@ -210,6 +210,7 @@ async fn client_endpoints_answer_preflights() {
             .to_ascii_lowercase();
         assert!(allowed.contains("authorization"), "{path}: {allowed}");
         assert!(allowed.contains("content-type"), "{path}: {allowed}");
+        assert!(allowed.contains("dpop"), "{path}: {allowed}");
         assert!(headers.contains_key("access-control-max-age"), "{path}");
         // No cookie is ever read here: credentials mode is never allowed.
         assert!(

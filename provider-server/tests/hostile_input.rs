@@ -36,6 +36,9 @@ use provider_server::clients::{self, CreatedClient, NewClient};
 use serde_json::{Value, json};
 use support::{Provider, REDIRECT, params_of};
 
+/// RFC 9449 Figure 2's proof: valid JOSE, but for another server and long expired.
+const DPOP_SAMPLE: &str = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg";
+
 /// The post-logout redirect URI of the confidential client.
 const LOGGED_OUT: &str = "http://rp.example/logged-out";
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -60,6 +63,7 @@ const ERROR_CODES: &[&str] = &[
     "login_required",
     "request_not_supported",
     "request_uri_not_supported",
+    "invalid_dpop_proof",
     "invalid_token",
     "invalid_redirect_uri",
     "invalid_client_metadata",
@@ -708,6 +712,13 @@ fn templates(l: &Live) -> Vec<Template> {
             ("refresh_token", &l.refresh_token),
         ]),
         token(&[("grant_type", "client_credentials"), ("scope", "openid")]),
+        {
+            // A DPoP proof (RFC 9449) for the parser: a well-formed JWS whose key and
+            // claims the mutations then break further.
+            let mut t = token(&[("grant_type", "client_credentials")]);
+            t.headers.push(("dpop".into(), DPOP_SAMPLE.into()));
+            t
+        },
         authed(
             post(
                 "/revoke",

@@ -201,6 +201,29 @@ async fn openid_client_pushes_its_authorization_request() {
 }
 
 #[tokio::test]
+async fn openid_client_binds_its_tokens_with_dpop() {
+    let mut s = setup().await;
+    for auth in ["none", "client_secret_basic"] {
+        let c = client(&s.p, &s.issuer, auth, "ES256").await;
+        let r = node_rp(&s.p, &mut s.wallet, &c, "dpop").await;
+        // RFC 9449: the library made its key, sent proofs, and got bound tokens that
+        // it used at userinfo with proofs (openid-client lowercases token_type).
+        assert_eq!(r["token_type"], "dpop", "{r}");
+        assert_eq!(r["userinfo"]["email"], "holder@example.com", "{r}");
+        assert_eq!(
+            r["refreshed_claims"]["sub"], r["id_token_claims"]["sub"],
+            "{r}"
+        );
+        if auth != "none" {
+            assert_eq!(r["introspection"]["token_type"], "DPoP", "{r}");
+            assert!(r["introspection"]["cnf"]["jkt"].is_string(), "{r}");
+        }
+        assert_eq!(r["revoked"]["refresh"], "invalid_grant", "{r}");
+        assert_eq!(r["revoked"]["userinfo"], "invalid_token", "{r}");
+    }
+}
+
+#[tokio::test]
 async fn openid_client_implicit_id_token() {
     let mut s = setup().await;
     let c = client(&s.p, &s.issuer, "client_secret_basic", "EdDSA").await;

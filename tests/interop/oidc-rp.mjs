@@ -3,7 +3,8 @@
 //
 // Environment: ISSUER, CLIENT_ID, CLIENT_SECRET (empty for a public client),
 // REDIRECT_URI, POST_LOGOUT_REDIRECT_URI, FLOW (`code`, `par`: the code flow with the
-// request pushed first (RFC 9126), or `implicit`).
+// request pushed first (RFC 9126), `dpop`: the code flow with DPoP-bound tokens
+// (RFC 9449, an ES256 key made by the library), or `implicit`).
 //
 // Prints {"authorize": URL}; reads {"callback": URL} (where the provider sent the
 // browser); prints {"result": {...}} with what the library validated, or
@@ -77,6 +78,10 @@ async function main () {
     : client.buildAuthorizationUrl(config, parameters)
   say({ authorize: authorize.href })
   const { callback } = await hear()
+  // With DPoP the library sends a proof with every token and userinfo request.
+  const dpop = flow === 'dpop'
+    ? { DPoP: client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256')) }
+    : undefined
   // Checks state, iss (RFC 9207), the code exchange with PKCE, and the id_token:
   // signature against the JWKS, iss, aud, nonce, exp, iat, at_hash when present.
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
@@ -84,10 +89,10 @@ async function main () {
     expectedState: state,
     expectedNonce: nonce,
     idTokenExpected: true
-  })
+  }, undefined, dpop)
   const claims = tokens.claims()
-  const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub)
-  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token)
+  const userinfo = await client.fetchUserInfo(config, tokens.access_token, claims.sub, dpop)
+  const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token, undefined, dpop)
   // RFC 7662 (confidential clients only): the refreshed access token is live.
   const introspection = secret === ''
     ? null
@@ -100,8 +105,8 @@ async function main () {
     (e) => e.error ?? e.cause?.[0]?.parameters?.error ?? e.code ?? e.name
   )
   const revoked = {
-    refresh: await failure(client.refreshTokenGrant(config, refreshed.refresh_token)),
-    userinfo: await failure(client.fetchUserInfo(config, refreshed.access_token, claims.sub))
+    refresh: await failure(client.refreshTokenGrant(config, refreshed.refresh_token, undefined, dpop)),
+    userinfo: await failure(client.fetchUserInfo(config, refreshed.access_token, claims.sub, dpop))
   }
   // RP-Initiated Logout 1.0: the harness follows this URL and checks where it leads.
   const logoutState = client.randomState()

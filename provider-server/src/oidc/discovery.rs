@@ -45,6 +45,7 @@ pub fn document(state: &AppState) -> Value {
         "pushed_authorization_request_endpoint": format!("{issuer}/par"),
         "require_pushed_authorization_requests": false,
         "code_challenge_methods_supported": ["S256"],
+        "dpop_signing_alg_values_supported": crate::oidc::dpop::ALGORITHM_NAMES,
         "claims_parameter_supported": false,
         "request_parameter_supported": false,
         "request_uri_parameter_supported": false,

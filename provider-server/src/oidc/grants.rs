@@ -29,6 +29,10 @@ pub struct Grant {
     pub auth_time: Option<i64>,
     /// The S256 PKCE challenge the code is bound to.
     pub code_challenge: Option<String>,
+    /// The RFC 7638 thumbprint of the DPoP key (RFC 9449) a token made from this
+    /// grant is bound to: set on access tokens and refresh tokens, never on codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// The `sub` of `holder_did` at `client`: stable across logins, never the DID
@@ -299,8 +303,9 @@ async fn unusable_code(state: &AppState, code_hash: &str) -> Result<(), AppError
     Ok(())
 }
 
-/// Redeems `code` and stores the tokens it yields once `check` accepts the redeemed
-/// code (client, `redirect_uri`, expiry, PKCE). `Ok(None)`: the code is unknown or was
+/// Redeems `code` and stores the tokens it yields, bound to `dpop_jkt` when given
+/// (RFC 9449), once `check` accepts the redeemed code (client, `redirect_uri`,
+/// expiry, PKCE). `Ok(None)`: the code is unknown or was
 /// used before (see [`redeem_code`]). A code `check` refuses stays consumed.
 ///
 /// On SQLite the whole step is one transaction on the process's connection: one
@@ -312,13 +317,15 @@ async fn unusable_code(state: &AppState, code_hash: &str) -> Result<(), AppError
 pub async fn redeem_code_for_tokens(
     state: &AppState,
     code: &str,
+    dpop_jkt: Option<String>,
     check: impl FnOnce(&RedeemedCode) -> Result<(), AppError>,
 ) -> Result<Option<(RedeemedCode, CodeTokens)>, AppError> {
     if state.db.backend == Backend::Postgres {
-        let Some(redeemed) = redeem_code(state, code).await? else {
+        let Some(mut redeemed) = redeem_code(state, code).await? else {
             return Ok(None);
         };
         check(&redeemed)?;
+        redeemed.grant.dpop_jkt = dpop_jkt;
         let tokens = create_code_tokens(
             state,
             &redeemed.client_id,
@@ -335,12 +342,13 @@ pub async fn redeem_code_for_tokens(
         unusable_code(state, &code_hash).await?;
         return Ok(None);
     };
-    let redeemed = redeemed(code_hash, row)?;
+    let mut redeemed = redeemed(code_hash, row)?;
     if let Err(e) = check(&redeemed) {
         // Refused codes stay consumed (RFC 6749 §4.1.2: single use).
         tx.commit().await?;
         return Err(e);
     }
+    redeemed.grant.dpop_jkt = dpop_jkt;
     let rows = CodeTokenRows::new(
         state,
         &redeemed.client_id,

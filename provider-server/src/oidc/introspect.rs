@@ -10,7 +10,8 @@
 //!   and nothing more.
 //! - A live token: `active`, `client_id`, `scope`, `exp`, `iss`, `aud` (the client),
 //!   `sub` when the grant has an End-User (not for `client_credentials`), and
-//!   `token_type` `Bearer` for access tokens.
+//!   `token_type` for access tokens: `Bearer`, or `DPoP` with the key's `cnf.jkt`
+//!   for a DPoP-bound one (RFC 9449 §6.2).
 //! - `token_type_hint` only orders the two look-ups; an unknown hint is ignored.
 //! - A caller that accepts `application/token-introspection+jwt` gets the answer
 //!   signed (RFC 9701): a JWT of `typ` `token-introspection+jwt`, with the client's
@@ -157,7 +158,15 @@ fn active(state: &AppState, live: &LiveToken, is_access: bool) -> Value {
             obj.insert("sub".into(), Value::String(sub.clone()));
         }
         if is_access {
-            obj.insert("token_type".into(), Value::String("Bearer".into()));
+            // RFC 9449 §6.2: a DPoP-bound token's key thumbprint as `cnf.jkt`.
+            let token_type = match &live.grant.dpop_jkt {
+                Some(jkt) => {
+                    obj.insert("cnf".into(), json!({ "jkt": jkt }));
+                    "DPoP"
+                }
+                None => "Bearer",
+            };
+            obj.insert("token_type".into(), Value::String(token_type.into()));
         }
     }
     value

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::clients::{self, LoginConfiguration, StoredClient, TokenEndpointAuthMethod};
 use crate::cors;
 use crate::error::{AppError, ErrorCode};
+use crate::oidc::dpop;
 use crate::oidc::grants::{self, Grant, RefreshRefusal};
 use crate::web::{self, Params, ReadBody, now};
 
@@ -36,10 +37,21 @@ async fn handle(
 ) -> Result<(Value, Arc<StoredClient>), AppError> {
     let (params, stored) = authenticated_form(state, headers, body).await?;
     let client = &stored.config;
+    // RFC 9449 §5: a valid proof binds the tokens issued here to its key.
+    let jkt = dpop::check(state, headers, "POST", "/token", None)
+        .await?
+        .map_err(dpop::Refused::at_token_endpoint)?;
+    if jkt.is_none() && client.dpop_bound_access_tokens {
+        return Err(dpop::Refused(
+            "this client is registered with dpop_bound_access_tokens: a DPoP proof is required"
+                .into(),
+        )
+        .at_token_endpoint());
+    }
     let value = match params.get("grant_type") {
-        Some("authorization_code") => authorization_code(state, client, &params).await,
-        Some("refresh_token") => refresh_token(state, client, &params).await,
-        Some("client_credentials") => client_credentials(state, client, &params).await,
+        Some("authorization_code") => authorization_code(state, client, &params, jkt).await,
+        Some("refresh_token") => refresh_token(state, client, &params, jkt).await,
+        Some("client_credentials") => client_credentials(state, client, &params, jkt).await,
         Some(_) => Err(AppError::oauth(
             ErrorCode::UnsupportedGrantType,
             "unsupported grant_type",
@@ -169,6 +181,7 @@ async fn authorization_code(
     state: &AppState,
     client: &LoginConfiguration,
     params: &Params,
+    jkt: Option<String>,
 ) -> Result<Value, AppError> {
     let code = params
         .get("code")
@@ -190,7 +203,7 @@ async fn authorization_code(
         check_pkce(&redeemed.grant, params.get("code_verifier"))
     };
     let Some((redeemed, grants::CodeTokens { access, refresh })) =
-        grants::redeem_code_for_tokens(state, code, check).await?
+        grants::redeem_code_for_tokens(state, code, jkt, check).await?
     else {
         return Err(AppError::invalid_grant("invalid or already used code"));
     };
@@ -201,7 +214,7 @@ async fn authorization_code(
         &access,
         Some(&id_token),
         refresh.as_deref(),
-        &redeemed.grant.scope,
+        &redeemed.grant,
     ))
 }
 
@@ -237,6 +250,7 @@ async fn refresh_token(
     state: &AppState,
     client: &LoginConfiguration,
     params: &Params,
+    jkt: Option<String>,
 ) -> Result<Value, AppError> {
     let token = params
         .get("refresh_token")
@@ -272,9 +286,24 @@ async fn refresh_token(
             "scope exceeds the grant",
         ));
     }
+    // RFC 9449 §5: a public client's refresh token bound to a key is used only with
+    // a proof by that key. (It is spent already: its next use is a reuse.) A
+    // confidential client's is bound to the client's authentication instead.
+    if client.is_public()
+        && let Some(bound) = &redeemed.grant.dpop_jkt
+        && jkt.as_ref() != Some(bound)
+    {
+        return Err(dpop::Refused(
+            "the refresh token is bound to another DPoP key (or the proof is missing)".into(),
+        )
+        .at_token_endpoint());
+    }
     let mut grant = redeemed.grant;
     // OIDC Core §12.2: a refreshed id_token carries no nonce.
     grant.nonce = None;
+    // The new tokens are bound to this request's key, if any (for a public client,
+    // the key checked above).
+    grant.dpop_jkt = jkt;
     let access = grants::create_access_token(
         state,
         &client.client_id,
@@ -291,7 +320,7 @@ async fn refresh_token(
         &access,
         Some(&id_token),
         Some(&refresh),
-        &grant.scope,
+        &grant,
     ))
 }
 
@@ -299,6 +328,7 @@ async fn client_credentials(
     state: &AppState,
     client: &LoginConfiguration,
     params: &Params,
+    jkt: Option<String>,
 ) -> Result<Value, AppError> {
     // RFC 6749 §4.4: "The client credentials grant type MUST only be used by
     // confidential clients."
@@ -316,9 +346,10 @@ async fn client_credentials(
         nonce: None,
         auth_time: None,
         code_challenge: None,
+        dpop_jkt: jkt,
     };
     let access = grants::create_access_token(state, &client.client_id, &grant, None, None).await?;
-    Ok(token_response(state, &access, None, None, &grant.scope))
+    Ok(token_response(state, &access, None, None, &grant))
 }
 
 fn token_response(
@@ -326,11 +357,18 @@ fn token_response(
     access: &str,
     id_token: Option<&str>,
     refresh: Option<&str>,
-    scope: &str,
+    grant: &Grant,
 ) -> Value {
+    let scope = grant.scope.as_str();
+    // RFC 9449 §5: `DPoP` tells the client the access token is bound to its key.
+    let token_type = if grant.dpop_jkt.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
     let mut value = json!({
         "access_token": access,
-        "token_type": "Bearer",
+        "token_type": token_type,
         "expires_in": state.config.access_token_lifetime_secs,
     });
     if let Some(obj) = value.as_object_mut() {
