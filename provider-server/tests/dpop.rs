@@ -130,6 +130,21 @@ async fn json_of(response: Response) -> (u16, Value) {
     (status, response.json().await.unwrap())
 }
 
+/// A `/token` request with `form`, and `proof` as its `DPoP` header when given: the
+/// status and JSON body.
+async fn token_with(
+    p: &Provider,
+    client: &CreatedClient,
+    form: &[(&str, &str)],
+    proof: Option<String>,
+) -> (u16, Value) {
+    let mut request = token_request(p, client, form);
+    if let Some(proof) = proof {
+        request = request.header("dpop", proof);
+    }
+    json_of(request.send().await.unwrap()).await
+}
+
 async fn userinfo(p: &Provider, authorization: &str, proof: Option<&str>) -> Response {
     let mut request = p
         .http
@@ -160,12 +175,11 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
     let key = Key::es256();
     let token_url = p.url("/token");
     let code = code_for(&p, &client).await;
-    let (status, tokens) = json_of(
-        token_request(&p, &client, &code_form(&code))
-            .header("dpop", key.proof("POST", &token_url, None))
-            .send()
-            .await
-            .unwrap(),
+    let (status, tokens) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(key.proof("POST", &token_url, None)),
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
@@ -234,12 +248,11 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh.as_str()),
     ];
-    let (status, refreshed) = json_of(
-        token_request(&p, &client, &refresh_form)
-            .header("dpop", key.proof("POST", &token_url, None))
-            .send()
-            .await
-            .unwrap(),
+    let (status, refreshed) = token_with(
+        &p,
+        &client,
+        &refresh_form,
+        Some(key.proof("POST", &token_url, None)),
     )
     .await;
     assert_eq!(status, 200, "{refreshed}");
@@ -249,12 +262,11 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
         ("grant_type", "refresh_token"),
         ("refresh_token", rotated.as_str()),
     ];
-    let (status, body) = json_of(
-        token_request(&p, &client, &rotated_form)
-            .header("dpop", other.proof("POST", &token_url, None))
-            .send()
-            .await
-            .unwrap(),
+    let (status, body) = token_with(
+        &p,
+        &client,
+        &rotated_form,
+        Some(other.proof("POST", &token_url, None)),
     )
     .await;
     assert_eq!(
@@ -263,12 +275,11 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
     );
     // The refused refresh token was spent: using it again is a reuse, which ends the
     // family.
-    let (status, body) = json_of(
-        token_request(&p, &client, &rotated_form)
-            .header("dpop", key.proof("POST", &token_url, None))
-            .send()
-            .await
-            .unwrap(),
+    let (status, body) = token_with(
+        &p,
+        &client,
+        &rotated_form,
+        Some(key.proof("POST", &token_url, None)),
     )
     .await;
     assert_eq!(
@@ -284,12 +295,11 @@ async fn a_confidential_client_sees_the_binding_in_introspection() {
     let key = Key::new(KeyType::Ed25519, Algorithm::EdDSA);
     let token_url = p.url("/token");
     let code = code_for(&p, &client).await;
-    let (status, tokens) = json_of(
-        token_request(&p, &client, &code_form(&code))
-            .header("dpop", key.proof("POST", &token_url, None))
-            .send()
-            .await
-            .unwrap(),
+    let (status, tokens) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(key.proof("POST", &token_url, None)),
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
@@ -311,18 +321,14 @@ async fn a_confidential_client_sees_the_binding_in_introspection() {
     assert_eq!(answer["cnf"]["jkt"], key.jkt.as_str(), "{answer}");
     // A confidential client's refresh token is bound to its authentication, not the
     // key: refreshing without a proof gives a bearer token.
-    let (status, refreshed) = json_of(
-        token_request(
-            &p,
-            &client,
-            &[
-                ("grant_type", "refresh_token"),
-                ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
-            ],
-        )
-        .send()
-        .await
-        .unwrap(),
+    let (status, refreshed) = token_with(
+        &p,
+        &client,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+        ],
+        None,
     )
     .await;
     assert_eq!(status, 200, "{refreshed}");
@@ -397,14 +403,7 @@ async fn every_proof_rule_is_checked_at_the_token_endpoint() {
     ];
     for (why, htu, edit) in cases {
         let proof = key.proof_with("POST", &htu, None, edit);
-        let (status, body) = json_of(
-            token_request(&p, &client, &code_form(&code))
-                .header("dpop", proof)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = token_with(&p, &client, &code_form(&code), Some(proof)).await;
         assert_eq!(
             (status, body["error"].as_str()),
             (400, Some("invalid_dpop_proof")),
@@ -435,12 +434,11 @@ async fn every_proof_rule_is_checked_at_the_token_endpoint() {
         );
     }
     // The code is still good for a valid proof.
-    let (status, tokens) = json_of(
-        token_request(&p, &client, &code_form(&code))
-            .header("dpop", key.proof("POST", &token_url, None))
-            .send()
-            .await
-            .unwrap(),
+    let (status, tokens) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(key.proof("POST", &token_url, None)),
     )
     .await;
     assert_eq!(status, 200, "{tokens}");
@@ -473,13 +471,7 @@ async fn a_client_can_require_proofs_and_bearer_clients_are_unchanged() {
     .await
     .unwrap();
     let code = code_for(&p, &strict).await;
-    let (status, body) = json_of(
-        token_request(&p, &strict, &code_form(&code))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = token_with(&p, &strict, &code_form(&code), None).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_dpop_proof"))
@@ -489,13 +481,7 @@ async fn a_client_can_require_proofs_and_bearer_clients_are_unchanged() {
     // refused.
     let client = p.client("none", "RS256").await;
     let code = code_for(&p, &client).await;
-    let (status, tokens) = json_of(
-        token_request(&p, &client, &code_form(&code))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, tokens) = token_with(&p, &client, &code_form(&code), None).await;
     assert_eq!(status, 200);
     assert_eq!(tokens["token_type"], "Bearer");
     let access = tokens["access_token"].as_str().unwrap();
