@@ -163,6 +163,17 @@ fn challenge(response: &Response) -> String {
         .to_owned()
 }
 
+/// A code flow for `client` whose code is redeemed with a proof by `key`: the
+/// token response, checked to be DPoP-bound.
+async fn bound_tokens(p: &Provider, client: &CreatedClient, key: &Key) -> Value {
+    let code = code_for(p, client).await;
+    let proof = key.proof("POST", &p.url("/token"), None);
+    let (status, tokens) = token_with(p, client, &code_form(&code), Some(proof)).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "DPoP");
+    tokens
+}
+
 #[tokio::test]
 async fn a_public_clients_tokens_are_bound_to_its_key() {
     let p = Provider::start().await;
@@ -174,16 +185,7 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
     let client = p.client("none", "ES256").await;
     let key = Key::es256();
     let token_url = p.url("/token");
-    let code = code_for(&p, &client).await;
-    let (status, tokens) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
-    assert_eq!(status, 200, "{tokens}");
-    assert_eq!(tokens["token_type"], "DPoP");
+    let tokens = bound_tokens(&p, &client, &key).await;
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
 
@@ -293,17 +295,7 @@ async fn a_confidential_client_sees_the_binding_in_introspection() {
     let p = Provider::start().await;
     let client = p.client("client_secret_basic", "EdDSA").await;
     let key = Key::new(KeyType::Ed25519, Algorithm::EdDSA);
-    let token_url = p.url("/token");
-    let code = code_for(&p, &client).await;
-    let (status, tokens) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
-    assert_eq!(status, 200, "{tokens}");
-    assert_eq!(tokens["token_type"], "DPoP");
+    let tokens = bound_tokens(&p, &client, &key).await;
     let introspect = |token: String| {
         p.http
             .post(p.url("/introspect"))
