@@ -408,7 +408,8 @@ pub(crate) async fn complete_session(
         nonce: request.nonce.clone(),
         auth_time: Some(now),
         code_challenge: request.code_challenge.clone(),
-        dpop_jkt: None,
+        // On a code: the key its redemption must prove (RFC 9449 §10).
+        dpop_jkt: request.dpop_jkt.clone(),
     };
     let (params, issued) = match request.response_type {
         ResponseType::Code if state.db.backend == Backend::Sqlite => {

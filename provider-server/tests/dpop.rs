@@ -90,15 +90,27 @@ impl Key {
 
 /// A code for `client` (PKCE S256, `offline_access`).
 async fn code_for(p: &Provider, client: &CreatedClient) -> String {
+    code_with(p, client, "").await
+}
+
+/// [`code_for`] with `extra` (`&name=value…`) on the authorization request.
+async fn code_with(p: &Provider, client: &CreatedClient, extra: &str) -> String {
     let login = p
         .begin(&p.authorize_url_with_scope(
             &client.config.client_id,
             REDIRECT,
             "openid email offline_access",
-            &format!("&response_type=code&code_challenge={CHALLENGE}&code_challenge_method=S256"),
+            &format!(
+                "&response_type=code&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}"
+            ),
         ))
         .await;
-    params_of(&p.finish(&login, HOLDER).await, false)["code"].clone()
+    finish_code(p, &login).await
+}
+
+/// The code of the login `login` once the wallet has presented.
+async fn finish_code(p: &Provider, login: &str) -> String {
+    params_of(&p.finish(login, HOLDER).await, false)["code"].clone()
 }
 
 /// A `/token` request as `client` (Basic for a confidential one, `client_id` in
@@ -492,4 +504,153 @@ async fn a_client_can_require_proofs_and_bearer_clients_are_unchanged() {
     .await;
     assert_eq!(response.status(), 401);
     assert!(challenge(&response).contains("not DPoP-bound"));
+}
+
+#[tokio::test]
+async fn a_code_bound_with_dpop_jkt_is_redeemed_only_by_that_key() {
+    let p = Provider::start().await;
+    let client = p.client("none", "ES256").await;
+    let key = Key::es256();
+    let other = Key::es256();
+    let token_url = p.url("/token");
+    let bound = format!("&dpop_jkt={}", key.jkt);
+    let refused = |body: &Value| body["error"].as_str() == Some("invalid_dpop_proof");
+
+    // Another key's proof, and no proof: refused (and the code is spent, RFC 6749).
+    let code = code_with(&p, &client, &bound).await;
+    let (status, body) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(other.proof("POST", &token_url, None)),
+    )
+    .await;
+    assert!(status == 400 && refused(&body), "{body}");
+    let (status, body) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(key.proof("POST", &token_url, None)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let code = code_with(&p, &client, &bound).await;
+    let (status, body) = token_with(&p, &client, &code_form(&code), None).await;
+    assert!(status == 400 && refused(&body), "{body}");
+    // The bound key's proof redeems it.
+    let code = code_with(&p, &client, &bound).await;
+    let (status, tokens) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(key.proof("POST", &token_url, None)),
+    )
+    .await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["token_type"], "DPoP");
+
+    // dpop_jkt is for the code flow, and must look like a thumbprint.
+    for (extra, why) in [
+        ("&dpop_jkt=short", "thumbprint"),
+        (
+            "&response_type=id_token&nonce=n&dpop_jkt=0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I",
+            "response_type=code",
+        ),
+    ] {
+        let url = if extra.contains("response_type") {
+            p.authorize_url(&client.config.client_id, REDIRECT, extra)
+        } else {
+            p.authorize_url(
+                &client.config.client_id,
+                REDIRECT,
+                &format!(
+                    "&response_type=code&code_challenge={CHALLENGE}&code_challenge_method=S256{extra}"
+                ),
+            )
+        };
+        let response = p.http.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 303);
+        let location = response.headers()["location"].to_str().unwrap();
+        let params = params_of(location, location.contains('#'));
+        assert_eq!(params["error"], "invalid_request", "{location}");
+        assert!(params["error_description"].contains(why), "{location}");
+    }
+}
+
+#[tokio::test]
+async fn a_proof_sent_with_a_pushed_request_binds_its_code() {
+    let p = Provider::start().await;
+    let client = p.client("none", "ES256").await;
+    let key = Key::es256();
+    let other = Key::es256();
+    let push = |proof: String, extra: Vec<(&'static str, String)>| {
+        let mut form = vec![
+            ("client_id", client.config.client_id.clone()),
+            ("response_type", "code".to_owned()),
+            ("redirect_uri", REDIRECT.to_owned()),
+            ("scope", "openid".to_owned()),
+            ("code_challenge", CHALLENGE.to_owned()),
+            ("code_challenge_method", "S256".to_owned()),
+        ];
+        form.extend(extra);
+        p.http
+            .post(p.url("/par"))
+            .header("dpop", proof)
+            .form(&form)
+            .send()
+    };
+    let par_url = p.url("/par");
+    let response = push(key.proof("POST", &par_url, None), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let pushed: Value = response.json().await.unwrap();
+    let request_uri: String =
+        url::form_urlencoded::byte_serialize(pushed["request_uri"].as_str().unwrap().as_bytes())
+            .collect();
+    let login = p
+        .begin(&format!(
+            "{}/authorize?client_id={}&request_uri={request_uri}",
+            p.base, client.config.client_id
+        ))
+        .await;
+    let code = finish_code(&p, &login).await;
+    let token_url = p.url("/token");
+    let (status, body) = token_with(
+        &p,
+        &client,
+        &code_form(&code),
+        Some(other.proof("POST", &token_url, None)),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_dpop_proof"))
+    );
+
+    // A dpop_jkt that is not the proof's key, and a proof for another endpoint.
+    let mismatch = vec![("dpop_jkt", other.jkt.clone())];
+    let (status, body) = json_of(
+        push(key.proof("POST", &par_url, None), mismatch)
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_dpop_proof"))
+    );
+    let (status, body) = json_of(
+        push(key.proof("POST", &token_url, None), Vec::new())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_dpop_proof"))
+    );
 }

@@ -114,6 +114,10 @@ pub struct AuthorizationRequest {
     /// the login.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_hint_sub: Option<String>,
+    /// The thumbprint of the DPoP key the code is bound to (RFC 9449 §10): the
+    /// `dpop_jkt` parameter, or the key of a proof sent with a pushed request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// `GET /authorize`.
@@ -385,6 +389,27 @@ fn validate(
             Err(description) => return fail(ErrorCode::InvalidRequest, &description),
         },
     };
+    // RFC 9449 §10: `dpop_jkt` binds the code to a DPoP key, so only a token request
+    // with a proof by that key redeems it. A thumbprint is base64url SHA-256.
+    let dpop_jkt = params.get("dpop_jkt").map(str::to_owned);
+    if let Some(jkt) = &dpop_jkt {
+        if response_type != ResponseType::Code {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "dpop_jkt binds an authorization code: it needs response_type=code",
+            );
+        }
+        if jkt.len() != 43
+            || !jkt
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return fail(
+                ErrorCode::InvalidRequest,
+                "dpop_jkt is not a base64url SHA-256 thumbprint",
+            );
+        }
+    }
     // Every login is a fresh wallet handshake: there is no provider session to reuse,
     // so prompt=none can never be satisfied without UI (an id_token_hint names an
     // End-User but does not log them in).
@@ -400,6 +425,7 @@ fn validate(
         code_challenge,
         max_age,
         id_token_hint_sub,
+        dpop_jkt,
     })
 }
 

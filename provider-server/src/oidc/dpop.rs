@@ -21,7 +21,10 @@
 //!   `htu` this endpoint's URL under the issuer, `iat` at most [`MAX_AGE_SECS`] old
 //!   and [`MAX_FUTURE_SECS`] ahead, a `jti` not seen before for that key (kept in the
 //!   database, so a proof replayed at another instance is refused too). Server
-//!   nonces (§8) and binding the authorization code (`dpop_jkt`, §10) are not built.
+//!   nonces (§8) are not built.
+//! - The code can be bound too (§10): `dpop_jkt` on the authorization request, or a
+//!   proof sent with a pushed one (§10.1), and then only a token request with a proof
+//!   by that key redeems it.
 
 use axum::http::HeaderMap;
 use serde_json::Value;

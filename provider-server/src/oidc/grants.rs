@@ -29,8 +29,9 @@ pub struct Grant {
     pub auth_time: Option<i64>,
     /// The S256 PKCE challenge the code is bound to.
     pub code_challenge: Option<String>,
-    /// The RFC 7638 thumbprint of the DPoP key (RFC 9449) a token made from this
-    /// grant is bound to: set on access tokens and refresh tokens, never on codes.
+    /// The RFC 7638 thumbprint of a DPoP key (RFC 9449): on an access or refresh
+    /// token, the key it is bound to; on a code, the key whose proof must redeem it
+    /// (`dpop_jkt`, §10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_jkt: Option<String>,
 }

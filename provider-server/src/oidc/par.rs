@@ -28,6 +28,7 @@ use crate::clients::StoredClient;
 use crate::cors;
 use crate::error::AppError;
 use crate::oidc::authorize::{self, AuthorizationRequest};
+use crate::oidc::dpop;
 use crate::oidc::token;
 use crate::web::{self, ReadBody, handle_hash, now, random_handle};
 
@@ -77,7 +78,21 @@ async fn handle(
     // The authenticated client is the request's client: `client_id` may be left out
     // of the body when the client authenticates with HTTP Basic, and must match if
     // given (checked by `authenticated_form`).
-    let params = params.with("client_id", &client.config.client_id);
+    let mut params = params.with("client_id", &client.config.client_id);
+    // RFC 9449 §10.1: a DPoP proof sent with the push binds the code to its key, as
+    // `dpop_jkt` would (and must agree with one given).
+    if let Some(jkt) = dpop::check(state, headers, "POST", "/par", None)
+        .await?
+        .map_err(dpop::Refused::at_token_endpoint)?
+    {
+        if params.get("dpop_jkt").is_some_and(|given| given != jkt) {
+            return Err(
+                dpop::Refused("dpop_jkt is not the thumbprint of the proof's key".into())
+                    .at_token_endpoint(),
+            );
+        }
+        params = params.with("dpop_jkt", &jkt);
+    }
     // §2.1: the pushed request is validated as an authorization request would be; its
     // errors are answered here, as JSON (§2.3), never sent to the redirect URI.
     let (_, _, validated) = authorize::check(state, &params)

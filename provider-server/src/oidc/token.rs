@@ -200,10 +200,19 @@ async fn authorization_code(
         if redeemed.expires_at <= now() {
             return Err(AppError::invalid_grant("code expired"));
         }
+        // RFC 9449 §10: a code bound to a key is redeemed only with a proof by it.
+        if let Some(bound) = &redeemed.grant.dpop_jkt
+            && jkt.as_ref() != Some(bound)
+        {
+            return Err(dpop::Refused(
+                "the code is bound to another DPoP key (dpop_jkt), or the proof is missing".into(),
+            )
+            .at_token_endpoint());
+        }
         check_pkce(&redeemed.grant, params.get("code_verifier"))
     };
     let Some((redeemed, grants::CodeTokens { access, refresh })) =
-        grants::redeem_code_for_tokens(state, code, jkt, check).await?
+        grants::redeem_code_for_tokens(state, code, jkt.clone(), check).await?
     else {
         return Err(AppError::invalid_grant("invalid or already used code"));
     };
