@@ -267,11 +267,11 @@ impl IntoResponse for AppError {
             }
             Self::ErrorPage(description) => {
                 tracing::info!(%description, "authorization request refused with an error page");
-                error_page("login", &description)
+                error_page("Login request refused", "login", &description)
             }
             Self::LogoutErrorPage(description) => {
                 tracing::info!(%description, "logout request refused with an error page");
-                error_page("logout", &description)
+                error_page("Logout request refused", "logout", &description)
             }
             Self::NotBuilt(what) => json_error(
                 StatusCode::NOT_IMPLEMENTED,
@@ -292,9 +292,9 @@ impl IntoResponse for AppError {
 
 /// The page of a refused browser request (`what`: "login" or "logout"): 400, and
 /// never a redirect.
-fn error_page(what: &str, description: &str) -> Response {
+fn error_page(title: &str, what: &str, description: &str) -> Response {
     let page = web::page(
-        &format!("{} request refused", capitalized(what)),
+        title,
         &format!(
             "<h1>This {what} request cannot be processed</h1><p>{}</p>\
              <p>The application that sent you here is misconfigured. \
@@ -305,13 +305,6 @@ fn error_page(what: &str, description: &str) -> Response {
     let mut response = (StatusCode::BAD_REQUEST, Html(page)).into_response();
     web::html_security_headers(response.headers_mut(), None);
     response
-}
-
-fn capitalized(word: &str) -> String {
-    let mut chars = word.chars();
-    chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect()
-    })
 }
 
 /// Failures of the encrypted Credential API message (`POST /api/v1/credentials`):

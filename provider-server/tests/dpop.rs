@@ -175,6 +175,17 @@ fn challenge(response: &Response) -> String {
         .to_owned()
 }
 
+/// [`token_with`] carrying a fresh `/token` proof by `key`.
+async fn token_by(
+    p: &Provider,
+    client: &CreatedClient,
+    form: &[(&str, &str)],
+    key: &Key,
+) -> (u16, Value) {
+    let proof = key.proof("POST", &p.url("/token"), None);
+    token_with(p, client, form, Some(proof)).await
+}
+
 /// A code flow for `client` whose code is redeemed with a proof by `key`: the
 /// token response, checked to be DPoP-bound.
 async fn bound_tokens(p: &Provider, client: &CreatedClient, key: &Key) -> Value {
@@ -196,7 +207,6 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
     );
     let client = p.client("none", "ES256").await;
     let key = Key::es256();
-    let token_url = p.url("/token");
     let tokens = bound_tokens(&p, &client, &key).await;
     let access = tokens["access_token"].as_str().unwrap().to_owned();
     let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
@@ -262,13 +272,7 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
         ("grant_type", "refresh_token"),
         ("refresh_token", refresh.as_str()),
     ];
-    let (status, refreshed) = token_with(
-        &p,
-        &client,
-        &refresh_form,
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, refreshed) = token_by(&p, &client, &refresh_form, &key).await;
     assert_eq!(status, 200, "{refreshed}");
     assert_eq!(refreshed["token_type"], "DPoP");
     let rotated = refreshed["refresh_token"].as_str().unwrap().to_owned();
@@ -276,26 +280,14 @@ async fn a_public_clients_tokens_are_bound_to_its_key() {
         ("grant_type", "refresh_token"),
         ("refresh_token", rotated.as_str()),
     ];
-    let (status, body) = token_with(
-        &p,
-        &client,
-        &rotated_form,
-        Some(other.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, body) = token_by(&p, &client, &rotated_form, &other).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_dpop_proof"))
     );
     // The refused refresh token was spent: using it again is a reuse, which ends the
     // family.
-    let (status, body) = token_with(
-        &p,
-        &client,
-        &rotated_form,
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, body) = token_by(&p, &client, &rotated_form, &key).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
@@ -438,13 +430,7 @@ async fn every_proof_rule_is_checked_at_the_token_endpoint() {
         );
     }
     // The code is still good for a valid proof.
-    let (status, tokens) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, tokens) = token_by(&p, &client, &code_form(&code), &key).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["token_type"], "DPoP");
 
@@ -512,27 +498,14 @@ async fn a_code_bound_with_dpop_jkt_is_redeemed_only_by_that_key() {
     let client = p.client("none", "ES256").await;
     let key = Key::es256();
     let other = Key::es256();
-    let token_url = p.url("/token");
     let bound = format!("&dpop_jkt={}", key.jkt);
     let refused = |body: &Value| body["error"].as_str() == Some("invalid_dpop_proof");
 
     // Another key's proof, and no proof: refused (and the code is spent, RFC 6749).
     let code = code_with(&p, &client, &bound).await;
-    let (status, body) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(other.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, body) = token_by(&p, &client, &code_form(&code), &other).await;
     assert!(status == 400 && refused(&body), "{body}");
-    let (status, body) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, body) = token_by(&p, &client, &code_form(&code), &key).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
@@ -542,13 +515,7 @@ async fn a_code_bound_with_dpop_jkt_is_redeemed_only_by_that_key() {
     assert!(status == 400 && refused(&body), "{body}");
     // The bound key's proof redeems it.
     let code = code_with(&p, &client, &bound).await;
-    let (status, tokens) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(key.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, tokens) = token_by(&p, &client, &code_form(&code), &key).await;
     assert_eq!(status, 200, "{tokens}");
     assert_eq!(tokens["token_type"], "DPoP");
 
@@ -619,13 +586,7 @@ async fn a_proof_sent_with_a_pushed_request_binds_its_code() {
         .await;
     let code = finish_code(&p, &login).await;
     let token_url = p.url("/token");
-    let (status, body) = token_with(
-        &p,
-        &client,
-        &code_form(&code),
-        Some(other.proof("POST", &token_url, None)),
-    )
-    .await;
+    let (status, body) = token_by(&p, &client, &code_form(&code), &other).await;
     assert_eq!(
         (status, body["error"].as_str()),
         (400, Some("invalid_dpop_proof"))

@@ -70,6 +70,25 @@ impl Refused {
     }
 }
 
+/// Refuses a token request whose proof's key (`proven`) is not the key `bound` of
+/// the code or refresh token it redeems (`what`), when that one is bound.
+///
+/// # Errors
+/// `invalid_dpop_proof` (400).
+pub fn require_key(
+    bound: Option<&String>,
+    proven: Option<&String>,
+    what: &str,
+) -> Result<(), AppError> {
+    match bound {
+        Some(bound) if proven != Some(bound) => Err(Refused(format!(
+            "the {what} is bound to another DPoP key, or the proof is missing"
+        ))
+        .at_token_endpoint()),
+        _ => Ok(()),
+    }
+}
+
 /// The request's DPoP proof checked (§4.3) for `method` at `path` (this provider's
 /// endpoint, under the issuer), with `ath` required and checked when `access_token`
 /// is given: the thumbprint of its key, or `None` when the request carries no proof.

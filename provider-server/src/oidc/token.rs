@@ -201,14 +201,7 @@ async fn authorization_code(
             return Err(AppError::invalid_grant("code expired"));
         }
         // RFC 9449 §10: a code bound to a key is redeemed only with a proof by it.
-        if let Some(bound) = &redeemed.grant.dpop_jkt
-            && jkt.as_ref() != Some(bound)
-        {
-            return Err(dpop::Refused(
-                "the code is bound to another DPoP key (dpop_jkt), or the proof is missing".into(),
-            )
-            .at_token_endpoint());
-        }
+        dpop::require_key(redeemed.grant.dpop_jkt.as_ref(), jkt.as_ref(), "code")?;
         check_pkce(&redeemed.grant, params.get("code_verifier"))
     };
     let Some((redeemed, grants::CodeTokens { access, refresh })) =
@@ -298,14 +291,12 @@ async fn refresh_token(
     // RFC 9449 §5: a public client's refresh token bound to a key is used only with
     // a proof by that key. (It is spent already: its next use is a reuse.) A
     // confidential client's is bound to the client's authentication instead.
-    if client.is_public()
-        && let Some(bound) = &redeemed.grant.dpop_jkt
-        && jkt.as_ref() != Some(bound)
-    {
-        return Err(dpop::Refused(
-            "the refresh token is bound to another DPoP key (or the proof is missing)".into(),
-        )
-        .at_token_endpoint());
+    if client.is_public() {
+        dpop::require_key(
+            redeemed.grant.dpop_jkt.as_ref(),
+            jkt.as_ref(),
+            "refresh token",
+        )?;
     }
     let mut grant = redeemed.grant;
     // OIDC Core §12.2: a refreshed id_token carries no nonce.
